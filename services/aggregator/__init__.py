@@ -1,0 +1,1 @@
+"""Aggregator service: events topic → incidents table (changelog-backed) → live counters."""

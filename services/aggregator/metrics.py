@@ -1,0 +1,60 @@
+"""Aggregator metrics: pipeline counters plus gauges computed from the incidents table.
+
+The situation gauges are computed at scrape time from the incidents this worker *owns*
+(active partitions only), so with several workers Prometheus can sum them without counting an
+incident twice. They are gauges, not counters: an explicit correction can lower a figure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+
+from prometheus_client import CollectorRegistry, Counter
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+from lagebild.aggregation import Incident, summarize
+
+
+class SituationCollector(Collector):
+    def __init__(self, owned_incidents: Callable[[], Iterable[Incident]]) -> None:
+        self._owned_incidents = owned_incidents
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        totals = summarize(self._owned_incidents())
+        incidents = GaugeMetricFamily(
+            "lagebild_incidents",
+            "Distinct incidents (attacks, casualty reports, held meetings) owned by this worker.",
+            labels=["type", "weapon_class", "region"],
+        )
+        for (kind, weapon_class, region), value in sorted(totals.incidents.items()):
+            incidents.add_metric([kind, weapon_class, region], value)
+        yield incidents
+        weapons = GaugeMetricFamily(
+            "lagebild_weapons",
+            "Drones, missiles and other munitions by outcome, summed over attack incidents.",
+            labels=["outcome", "weapon_class", "region"],
+        )
+        for (outcome, weapon_class, region), value in sorted(totals.weapons.items()):
+            weapons.add_metric([outcome, weapon_class, region], value)
+        yield weapons
+        casualties = GaugeMetricFamily(
+            "lagebild_casualties",
+            "People killed or injured, summed over casualty incidents.",
+            labels=["kind", "region"],
+        )
+        for (kind, region), value in sorted(totals.casualties.items()):
+            casualties.add_metric([kind, region], value)
+        yield casualties
+
+
+class AggregatorMetrics:
+    def __init__(self, owned_incidents: Callable[[], Iterable[Incident]]) -> None:
+        self.registry = CollectorRegistry()
+        self.events = Counter(
+            "lagebild_events_consumed_total",
+            "Events read from the events topic, by result.",
+            ["result"],  # new_incident | updated | duplicate | dead_lettered
+            registry=self.registry,
+        )
+        self.registry.register(SituationCollector(owned_incidents))

@@ -1,0 +1,1 @@
+"""Extractor service: articles topic → extraction library → events topic (bad input → DLQ)."""

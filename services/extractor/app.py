@@ -1,0 +1,82 @@
+"""The extractor faust app: a thin shell over :mod:`lagebild.ingest` and the extraction library."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+import orjson
+
+from extractor.metrics import ExtractorMetrics
+from extractor.settings import ExtractorSettings
+from lagebild.extraction import extract
+from lagebild.ingest import InvalidArticle, parse_article
+from lagebild.kafka.dlq import dlq_headers
+from lagebild.kafka.faust_app import add_standard_pages, make_app
+
+log = logging.getLogger("lagebild.extractor")
+
+settings = ExtractorSettings()
+metrics = ExtractorMetrics()
+app = make_app(settings.app_id, settings.kafka, settings.worker)
+
+articles_topic = app.topic(
+    settings.topics.articles,
+    key_type=bytes,
+    value_type=bytes,
+    key_serializer="raw",
+    value_serializer="raw",
+    partitions=settings.topics.articles_partitions,
+)
+events_topic = app.topic(
+    settings.topics.events, key_serializer="raw", value_serializer="raw", internal=False
+)
+dlq_topic = app.topic(settings.topics.dlq, key_serializer="raw", value_serializer="raw")
+
+
+async def dead_letter(message: Any, stage: str, error: InvalidArticle) -> None:
+    headers = dlq_headers(
+        topic=message.topic,
+        partition=message.partition,
+        offset=message.offset,
+        stage=stage,
+        reason=error.reason,
+        error=error.__cause__ or error,
+        detail=error.detail,
+    )
+    await dlq_topic.send(key=message.key, value=message.value, headers=headers)
+    metrics.dead_letters.labels(stage, error.reason).inc()
+    metrics.articles.labels("dead_lettered").inc()
+    log.warning("dead letter %s@%s/%s: %s", message.topic, message.partition, message.offset, error)
+
+
+@app.agent(articles_topic)
+async def extract_articles(stream: Any) -> None:
+    async for event in stream.events():
+        message = event.message
+        try:
+            article = parse_article(message.value, settings.max_article_bytes)
+        except InvalidArticle as error:
+            await dead_letter(message, "validate", error)
+            continue
+        started = time.perf_counter()
+        try:
+            events = extract(article)
+        except Exception as exc:  # a bug in one rule must not stop the partition
+            log.exception("extraction failed for article %s", article.id)
+            failure = InvalidArticle("extraction_failed", f"{type(exc).__name__}: {exc}")
+            failure.__cause__ = exc
+            await dead_letter(message, "extract", failure)
+            continue
+        metrics.extraction_seconds.observe(time.perf_counter() - started)
+        for item in events:
+            await events_topic.send(
+                key=item.incident_key.encode(),
+                value=orjson.dumps(item.model_dump(mode="json")),
+            )
+            metrics.events.labels(item.type).inc()
+        metrics.articles.labels("processed").inc()
+
+
+add_standard_pages(app, metrics.registry)

@@ -1,0 +1,32 @@
+"""Extractor metrics, on the service's own registry (faust apps must not share one)."""
+
+from prometheus_client import CollectorRegistry, Counter, Histogram
+
+
+class ExtractorMetrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.articles = Counter(
+            "lagebild_articles_consumed_total",
+            "Articles read from the articles topic, by outcome.",
+            ["outcome"],  # processed | dead_lettered
+            registry=self.registry,
+        )
+        self.events = Counter(
+            "lagebild_events_produced_total",
+            "Events published to the events topic, by event type.",
+            ["type"],
+            registry=self.registry,
+        )
+        self.dead_letters = Counter(
+            "lagebild_dead_letters_total",
+            "Messages sent to the dead-letter topic, by stage and reason.",
+            ["stage", "reason"],
+            registry=self.registry,
+        )
+        self.extraction_seconds = Histogram(
+            "lagebild_extraction_duration_seconds",
+            "Time the extraction library spent on one article.",
+            buckets=(0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0),
+            registry=self.registry,
+        )

@@ -1,0 +1,10 @@
+"""Pure aggregation logic: merge events into incidents and sum incidents into counters.
+
+Nothing here knows Kafka or faust; the aggregator service stores :class:`Incident` values
+in a changelog-backed table and calls these functions.
+"""
+
+from lagebild.aggregation.counters import COUNTER_NAMES, Totals, summarize
+from lagebild.aggregation.incidents import Incident, apply_event
+
+__all__ = ["COUNTER_NAMES", "Incident", "Totals", "apply_event", "summarize"]

@@ -1,0 +1,207 @@
+"""The ``lagebild`` command-line program.
+
+Commands that talk to Kafka read ``LAGEBILD_KAFKA__*`` settings (see :mod:`cli_settings`);
+``demo`` and ``broker`` start the embedded broker instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import orjson
+
+from lagebild.cli_settings import CliSettings
+from lagebild.ingest import InvalidArticle, read_articles
+from lagebild.kafka.topics import BrokerUnavailable, ensure_topics
+
+
+def _paths(values: Sequence[str]) -> list[Path | None]:
+    return [None if value == "-" else Path(value) for value in values] or [None]
+
+
+def cmd_publish(args: argparse.Namespace, settings: CliSettings) -> int:
+    from tqdm import tqdm
+
+    from lagebild.kafka.clients import publish_articles
+
+    published_at = dt.datetime.fromisoformat(args.published_at) if args.published_at else None
+    articles = []
+    for path in _paths(args.files):
+        articles.extend(read_articles(path, published_at, args.language))
+    with tqdm(
+        total=len(articles), unit="article", disable=len(articles) < 2, file=sys.stderr
+    ) as bar:
+        sent = asyncio.run(
+            publish_articles(
+                settings.kafka, settings.topics.articles, articles, on_sent=lambda _: bar.update()
+            )
+        )
+    print(f"published {sent} article(s) to {settings.topics.articles}", file=sys.stderr)
+    return 0
+
+
+def cmd_events(args: argparse.Namespace, settings: CliSettings) -> int:
+    from lagebild.kafka.clients import follow
+
+    async def run() -> int:
+        count = 0
+        topic = args.topic or settings.topics.events
+        async for _key, value, _headers in follow(
+            settings.kafka, topic, args.from_beginning, args.idle_timeout
+        ):
+            sys.stdout.write((value or b"null").decode(errors="replace") + "\n")
+            sys.stdout.flush()
+            count += 1
+            if args.max and count >= args.max:
+                break
+        return 0
+
+    return asyncio.run(run())
+
+
+def cmd_dlq(args: argparse.Namespace, settings: CliSettings) -> int:
+    from lagebild.kafka.clients import follow
+    from lagebild.kafka.dlq import read_dlq_headers
+
+    async def run() -> int:
+        async for key, value, headers in follow(
+            settings.kafka, settings.topics.dlq, True, args.idle_timeout
+        ):
+            record = {
+                "key": key.decode(errors="replace") if key else None,
+                "errors": read_dlq_headers(headers),
+                "value": (value or b"")[:200].decode(errors="replace"),
+            }
+            sys.stdout.write(orjson.dumps(record).decode() + "\n")
+        return 0
+
+    return asyncio.run(run())
+
+
+def cmd_topics(args: argparse.Namespace, settings: CliSettings) -> int:
+    result = asyncio.run(ensure_topics(settings.kafka, settings.topics))
+    for name, state in result.items():
+        print(f"{name}: {state}")
+    return 0
+
+
+def cmd_extract(args: argparse.Namespace, settings: CliSettings) -> int:
+    from lagebild.extraction import extract
+
+    published_at = dt.datetime.fromisoformat(args.published_at) if args.published_at else None
+    for path in _paths(args.files):
+        for article in read_articles(path, published_at, args.language):
+            for event in extract(article):
+                sys.stdout.write(orjson.dumps(event.model_dump(mode="json")).decode() + "\n")
+    return 0
+
+
+def cmd_schemas(args: argparse.Namespace, settings: CliSettings) -> int:
+    from lagebild.schema_files import stale_schema_files, write_schema_files
+
+    if args.check:
+        stale = stale_schema_files(Path(args.directory))
+        for name in stale:
+            print(f"stale or missing: {name}", file=sys.stderr)
+        return 1 if stale else 0
+    for path in write_schema_files(Path(args.directory)):
+        print(path)
+    return 0
+
+
+def cmd_broker(args: argparse.Namespace, settings: CliSettings) -> int:
+    from lagebild.broker import EmbeddedBroker
+    from lagebild.runtime import wait_for_signal
+
+    broker = EmbeddedBroker(port=args.port)
+    broker.start()
+    try:
+        kafka = settings.kafka.model_copy(update={"bootstrap_servers": broker.bootstrap_servers})
+        asyncio.run(ensure_topics(kafka, settings.topics))
+        print(f"embedded broker (Tansu, in memory) on {broker.bootstrap_servers}", flush=True)
+        print(f"export LAGEBILD_KAFKA__BOOTSTRAP_SERVERS={broker.bootstrap_servers}", flush=True)
+        wait_for_signal()
+    finally:
+        broker.stop()
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace, settings: CliSettings) -> int:
+    from lagebild.demo import run_demo
+
+    return run_demo(settings, duration=args.duration, extra_files=[Path(f) for f in args.files])
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="lagebild", description=__doc__)
+    parser.add_argument("-v", "--verbose", action="store_true")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("publish", help="publish articles (.txt, .json, JSON lines, or - for stdin)")
+    p.add_argument("files", nargs="*", help="files; '-' or nothing reads stdin")
+    p.add_argument("--published-at", help="ISO timestamp for plain-text articles")
+    p.add_argument("--language", help="ISO 639-1 code for plain-text articles")
+    p.set_defaults(func=cmd_publish)
+
+    p = sub.add_parser("events", help="print enriched events as JSON lines as they arrive")
+    p.add_argument("--from-beginning", action="store_true")
+    p.add_argument("--max", type=int, default=0, help="stop after N events")
+    p.add_argument("--idle-timeout", type=float, default=None, help="stop after S silent seconds")
+    p.add_argument("--topic", help="another topic than the events topic")
+    p.set_defaults(func=cmd_events)
+
+    p = sub.add_parser("dlq", help="list dead letters with their reasons")
+    p.add_argument("--idle-timeout", type=float, default=2.0)
+    p.set_defaults(func=cmd_dlq)
+
+    p = sub.add_parser("topics", help="create the topics (idempotent)")
+    p.set_defaults(func=cmd_topics)
+
+    p = sub.add_parser("extract", help="offline: articles in, events out as JSON lines")
+    p.add_argument("files", nargs="*")
+    p.add_argument("--published-at")
+    p.add_argument("--language")
+    p.set_defaults(func=cmd_extract)
+
+    p = sub.add_parser("schemas", help="write (or --check) the JSON Schema files")
+    p.add_argument("--directory", default="schemas")
+    p.add_argument("--check", action="store_true")
+    p.set_defaults(func=cmd_schemas)
+
+    p = sub.add_parser("broker", help="run the embedded broker in the foreground")
+    p.add_argument("--port", type=int, default=None, help="default: a free port")
+    p.set_defaults(func=cmd_broker)
+
+    p = sub.add_parser("demo", help="embedded broker + workers + sample articles + live counters")
+    p.add_argument("files", nargs="*", help="more articles to publish after the samples")
+    p.add_argument("--duration", type=float, default=None, help="stop after S seconds")
+    p.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        return int(args.func(args, CliSettings()))
+    except InvalidArticle as exc:
+        print(f"lagebild: invalid article: {exc}", file=sys.stderr)
+        return 2
+    except BrokerUnavailable as exc:
+        print(f"lagebild: {exc}", file=sys.stderr)
+        return 3
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,106 @@
+"""``lagebild demo``: the whole pipeline on this machine, with live counters in the terminal."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+import tempfile
+import time
+import urllib.error
+from importlib import resources
+from pathlib import Path
+from types import FrameType
+
+from lagebild.broker import EmbeddedBroker, free_port
+from lagebild.cli_settings import CliSettings
+from lagebild.ingest import read_articles
+from lagebild.kafka.clients import publish_articles
+from lagebild.kafka.topics import ensure_topics
+from lagebild.models import Article
+from lagebild.processes import ServiceProcess, http_json
+
+
+def sample_articles() -> list[Article]:
+    folder = resources.files("lagebild") / "samples"
+    articles: list[Article] = []
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith((".json", ".jsonl")):
+            with resources.as_file(entry) as path:
+                articles.extend(read_articles(path))
+    return articles
+
+
+def service_env(prefix: str, bootstrap: str, web_port: int, datadir: Path) -> dict[str, str]:
+    return {
+        f"{prefix}KAFKA__BOOTSTRAP_SERVERS": bootstrap,
+        f"{prefix}WORKER__WEB_PORT": str(web_port),
+        f"{prefix}WORKER__DATADIR": str(datadir),
+    }
+
+
+def _format(counters: dict[str, int]) -> str:
+    return "  ".join(f"{name}={value}" for name, value in counters.items())
+
+
+def run_demo(settings: CliSettings, duration: float | None, extra_files: list[Path]) -> int:
+    stop = False
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        nonlocal stop
+        stop = True
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    workdir = Path(tempfile.mkdtemp(prefix="lagebild-demo-"))
+    broker = EmbeddedBroker(log_file=workdir / "broker.log")
+    services: list[ServiceProcess] = []
+    try:
+        bootstrap = broker.start()
+        print(f"embedded broker (Tansu, in memory) on {bootstrap}")
+        kafka = settings.kafka.model_copy(update={"bootstrap_servers": bootstrap})
+        asyncio.run(ensure_topics(kafka, settings.topics))
+        for name, module, prefix in (
+            ("extractor", "extractor", "LAGEBILD_EXTRACTOR_"),
+            ("aggregator", "aggregator", "LAGEBILD_AGGREGATOR_"),
+        ):
+            port = free_port()
+            env = service_env(prefix, bootstrap, port, workdir / name)
+            services.append(ServiceProcess(module, env, port, workdir / f"{name}.log"))
+        for service in services:
+            service.start()
+        for service in services:
+            seconds = service.wait_ready(timeout=90)
+            print(f"{service.module} ready in {seconds:.1f} s  ({service.base_url})")
+        articles = sample_articles()
+        for path in extra_files:
+            articles.extend(read_articles(path))
+        sent = asyncio.run(publish_articles(kafka, settings.topics.articles, articles))
+        aggregator = services[1]
+        print(f"published {sent} article(s); logs in {workdir}")
+        print(
+            f"metrics:  {aggregator.base_url}/metrics   (extractor: {services[0].base_url}/metrics)"
+        )
+        print(f"counters: {aggregator.base_url}/counters")
+        print("Ctrl-C stops everything.\n")
+        started = time.monotonic()
+        last = ""
+        while not stop and (duration is None or time.monotonic() - started < duration):
+            if not all(service.alive() for service in services):
+                print("a worker died; see the logs in", workdir, file=sys.stderr)
+                return 1
+            try:
+                line = _format(http_json(aggregator.base_url + "/counters")["counters"])
+            except (urllib.error.URLError, OSError, KeyError):
+                line = last
+            if line != last:
+                print(time.strftime("%H:%M:%S"), line, flush=True)
+                last = line
+            time.sleep(0.5)
+        return 0
+    finally:
+        print("\nstopping workers and broker ...", flush=True)
+        for service in reversed(services):
+            service.stop(grace=10)
+        broker.stop()
+        print("stopped.")

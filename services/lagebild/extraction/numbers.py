@@ -1,0 +1,232 @@
+"""Numbers in German and English news text: digits, number words, word quantities.
+
+``find_numbers(text, lang)`` returns every count-like number with its qualifier:
+
+* digits, with thousands separators ("1.200", "1,200", "1 200") — never decimals;
+* number words parsed with ``text2num`` per token ("zwölf", "einhundertdrei",
+  "twenty-five", "a hundred");
+* word quantities ("Dutzende"/"dozens" → 24, "Hunderte"/"hundreds" → 200, ...) with
+  qualifier ``word_quantity``;
+* qualifiers before the number ("mindestens" → at_least, "mehr als"/"über" → more_than,
+  "rund"/"etwa" → about, "bis zu" → up_to);
+* ranges ("zwischen 10 und 15", "10 bis 15", "10-15", "between 10 and 15"): ``value`` is the
+  low end (conservative for counters), qualifier ``at_least``, with ``low``/``high``.
+
+Dates ("24. April", "April 24"), clock times ("7.30 Uhr") and four-digit years are flagged so
+that event rules can skip them (``NumberMatch.kind``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Literal
+
+from text_to_num import text2num
+
+from lagebild.models.events import Figure, Qualifier
+
+__all__ = ["NumberMatch", "find_numbers", "parse_number_word"]
+
+NumberKind = Literal["count", "year", "date", "time"]
+
+
+@dataclass(frozen=True, slots=True)
+class NumberMatch:
+    start: int  # start of the whole match, qualifier included
+    end: int
+    num_start: int  # start of the number itself
+    figure: Figure
+    kind: NumberKind = "count"
+
+    @property
+    def value(self) -> int:
+        return self.figure.value
+
+
+_DE_UNITS = (
+    "eins|ein|zwei|zwo|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf|zwölf|"
+    "dreizehn|vierzehn|fünfzehn|sechzehn|siebzehn|achtzehn|neunzehn|"
+    "zwanzig|dreißig|dreissig|vierzig|fünfzig|sechzig|siebzig|achtzig|neunzig|"
+    "hundert|tausend|und"
+)
+_EN_WORDS = (
+    "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
+    "fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|"
+    "eighty|ninety|hundred|thousand"
+)
+# Longest alternatives first so that "siebzehn" is not read as "sieben"+"zehn" leftovers.
+_DE_ALT = "|".join(sorted(_DE_UNITS.split("|"), key=len, reverse=True))
+_EN_ALT = "|".join(sorted(_EN_WORDS.split("|"), key=len, reverse=True))
+
+_DIGITS = r"\d{1,3}(?:(?:[.,]|\u202f|\u00a0| )\d{3})+(?![.,]?\d)|\d+(?![.,]\d)"
+_DE_WORD = rf"(?:{_DE_ALT})+"
+_EN_WORD = rf"(?:an?\s+)?(?:{_EN_ALT})(?:(?:-|\s+|\s+and\s+)(?:{_EN_ALT}))*"
+_WORD_QUANTITIES: dict[str, int] = {
+    "dutzende": 24,
+    "dutzenden": 24,
+    "dozens": 24,
+    "hunderte": 200,
+    "hunderten": 200,
+    "hundreds": 200,
+    "tausende": 2000,
+    "tausenden": 2000,
+    "thousands": 2000,
+    "mehrere": 2,
+    "several": 2,
+}
+_EXACT_WORD_QUANTITIES: dict[str, int] = {
+    "ein dutzend": 12,
+    "a dozen": 12,
+    "einem dutzend": 12,
+}
+_WQ = "|".join(
+    sorted([*_WORD_QUANTITIES, *_EXACT_WORD_QUANTITIES], key=len, reverse=True)
+).replace(" ", r"\s+")
+
+_QUALIFIERS: dict[str, Qualifier] = {
+    "mindestens": Qualifier.AT_LEAST,
+    "wenigstens": Qualifier.AT_LEAST,
+    "at least": Qualifier.AT_LEAST,
+    "no fewer than": Qualifier.AT_LEAST,
+    "mehr als": Qualifier.MORE_THAN,
+    "über": Qualifier.MORE_THAN,
+    "more than": Qualifier.MORE_THAN,
+    "over": Qualifier.MORE_THAN,
+    "rund": Qualifier.ABOUT,
+    "etwa": Qualifier.ABOUT,
+    "ungefähr": Qualifier.ABOUT,
+    "circa": Qualifier.ABOUT,
+    "ca.": Qualifier.ABOUT,
+    "knapp": Qualifier.ABOUT,
+    "fast": Qualifier.ABOUT,
+    "beinahe": Qualifier.ABOUT,
+    "about": Qualifier.ABOUT,
+    "around": Qualifier.ABOUT,
+    "some": Qualifier.ABOUT,
+    "roughly": Qualifier.ABOUT,
+    "approximately": Qualifier.ABOUT,
+    "nearly": Qualifier.ABOUT,
+    "almost": Qualifier.ABOUT,
+    "bis zu": Qualifier.UP_TO,
+    "up to": Qualifier.UP_TO,
+}
+_QUAL = "|".join(
+    re.escape(q).replace(r"\ ", r"\s+") for q in sorted(_QUALIFIERS, key=len, reverse=True)
+)
+
+_NUM = rf"(?:{_DIGITS}|{_WQ}|{_EN_WORD}|{_DE_WORD})"
+_NUMBER_RE = re.compile(
+    rf"""
+    (?<![\w.,-])
+    (?:(?P<range_kw>zwischen|between)\s+(?P<r1>{_NUM})\s+(?:und|and)\s+(?P<r2>{_NUM})
+      |(?:(?P<qual>{_QUAL})\s+)?
+       (?P<n1>{_NUM})
+       (?:\s*(?:-|–|\bbis\b|\bto\b)\s*(?P<n2>{_NUM}))?
+    )
+    (?![\w-])
+    """,
+    re.IGNORECASE | re.VERBOSE,
+)
+_MONTHS = (
+    r"januar|jänner|februar|märz|april|mai|juni|juli|august|september|oktober|november|"
+    r"dezember|january|february|march|may|june|july|october|december|jan|feb|mar|apr|jun|"
+    r"jul|aug|sep|sept|oct|okt|nov|dec|dez"
+)
+_DATE_AFTER = re.compile(rf"\.?\s*(?:{_MONTHS})\b", re.IGNORECASE)
+_MONTH_BEFORE = re.compile(rf"\b(?:{_MONTHS})\.?\s*$", re.IGNORECASE)
+_TIME_AFTER = re.compile(r"\s*(?:uhr\b|h\b|a\.m\.|p\.m\.|am\b|pm\b|:\d)", re.IGNORECASE)
+_YEAR_CONTEXT_BEFORE = re.compile(
+    r"(?:\b(?:jahr|jahre|jahres|von|seit|im|in|bis|since|year|of|from|until)|\d\.?\s*\w+)\s*$",
+    re.IGNORECASE,
+)
+
+
+@lru_cache(maxsize=4096)
+def parse_number_word(token: str) -> int | None:
+    """Value of one number token ("zwölf", "1.200", "twenty-five", "Dutzende"), else None."""
+    raw = " ".join(token.lower().split())
+    if not raw:
+        return None
+    if raw[0].isdigit():
+        digits = re.sub(r"[^\d]", "", raw)
+        return int(digits) if digits else None
+    if raw in _WORD_QUANTITIES:
+        return _WORD_QUANTITIES[raw]
+    if raw in _EXACT_WORD_QUANTITIES:
+        return _EXACT_WORD_QUANTITIES[raw]
+    if raw in {"und", "and", "ein", "an", "a"}:
+        return None
+    if raw.startswith(("a ", "an ")):
+        raw = "one " + raw.split(" ", 1)[1]
+    for lang in ("de", "en") if not raw.isascii() or " " not in raw else ("en", "de"):
+        try:
+            return int(text2num(raw, lang))
+        except ValueError:
+            continue
+    return None
+
+
+def _kind(text: str, start: int, end: int, value: int, raw: str) -> NumberKind:
+    if not raw[0].isdigit():
+        return "count"
+    if _DATE_AFTER.match(text, end) and value <= 31 and text[end : end + 1] == ".":
+        return "date"
+    if _MONTH_BEFORE.search(text, max(0, start - 12), start) and value <= 31:
+        return "date"
+    if _TIME_AFTER.match(text, end):
+        return "time"
+    if len(raw) == 4 and raw.isdigit() and 1900 <= value <= 2100:
+        before = text[max(0, start - 30) : start]
+        if _YEAR_CONTEXT_BEFORE.search(before) or not re.match(r"\s+[A-ZÄÖÜ]", text[end:]):
+            return "year"
+        return "year" if re.match(r"\s+(?:von|by|from)\b", text[end:]) else "count"
+    return "count"
+
+
+def find_numbers(text: str, start: int = 0, end: int | None = None) -> list[NumberMatch]:
+    """All numbers in ``text[start:end]`` with offsets into ``text``."""
+    stop = len(text) if end is None else end
+    out: list[NumberMatch] = []
+    for m in _NUMBER_RE.finditer(text, start, stop):
+        if m.group("range_kw"):
+            low = parse_number_word(m.group("r1"))
+            high = parse_number_word(m.group("r2"))
+            if low is None or high is None:
+                continue
+            lo, hi = min(low, high), max(low, high)
+            fig = Figure(value=lo, qualifier=Qualifier.AT_LEAST, low=lo, high=hi)
+            out.append(NumberMatch(m.start(), m.end(), m.start("r1"), fig))
+            continue
+        raw1 = m.group("n1")
+        value = parse_number_word(raw1)
+        if value is None:
+            continue
+        kind = _kind(text, m.start("n1"), m.end("n1"), value, raw1)
+        qual_text = m.group("qual")
+        qualifier = Qualifier.EXACT
+        if qual_text:
+            qualifier = _QUALIFIERS[" ".join(qual_text.lower().split())]
+        elif raw1.lower() in _WORD_QUANTITIES:
+            qualifier = Qualifier.WORD_QUANTITY
+        raw2 = m.group("n2")
+        if raw2 is not None and kind == "count":
+            high_value = parse_number_word(raw2)
+            if high_value is not None and high_value > value:
+                fig = Figure(
+                    value=value, qualifier=Qualifier.AT_LEAST, low=value, high=high_value
+                )
+                out.append(NumberMatch(m.start(), m.end(), m.start("n1"), fig))
+                continue
+        q_start = m.start() if qual_text else m.start("n1")
+        n_end = m.end("n1")
+        out.append(NumberMatch(q_start, n_end, m.start("n1"), Figure(value=value,
+                   qualifier=qualifier), kind))
+        if raw2 is not None and kind != "count":  # "2014 bis 2018": keep the second year
+            second = parse_number_word(raw2)
+            if second is not None:
+                kind2 = _kind(text, m.start("n2"), m.end("n2"), second, raw2)
+                out.append(NumberMatch(m.start("n2"), m.end("n2"), m.start("n2"),
+                                       Figure(value=second), kind2))
+    return out

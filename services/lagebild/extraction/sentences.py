@@ -1,0 +1,130 @@
+"""Sentence and paragraph splitting with character offsets into the original text.
+
+Rules (German and English news prose):
+
+* A paragraph ends at a blank line; a sentence never crosses a paragraph.
+* A sentence ends at ``.``, ``!`` or ``?`` (closing quotes and brackets stay with it)
+  when whitespace and then an upper-case letter, a digit or an opening quote follows.
+* No break after known abbreviations ("z.B.", "Dr.", "U.S.", "Nr.", "Mr."), after single
+  initials ("J. Smith"), or after an ordinal/date number ("24. April", "am 3. Mai").
+* ``!``/``?`` followed by a closing quote and a comma or lower-case word ("'Stopp!',
+  schrieb er") do not end the sentence because no upper-case letter follows.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+__all__ = ["Sentence", "split_paragraphs", "split_sentences"]
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    """One sentence: ``text == article_text[start:end]``."""
+
+    index: int
+    paragraph: int
+    start: int
+    end: int
+    text: str
+
+
+_ABBREVIATIONS = frozenset(
+    """
+    z.b d.h u.a o.ä bzw ca dr prof nr st sog vgl ggf usw etc inkl evtl mio mrd jh jhd abs
+    u.s u.k u.n e.u mr mrs ms jr sr gen lt col capt sgt gov sen rep no vs e.g i.e approx
+    jan feb mar apr jun jul aug sep sept oct okt nov dec dez mt ft corp inc ltd co
+    """.split()
+)
+
+_GERMAN_MONTHS = (
+    "januar|jänner|februar|märz|april|mai|juni|juli|august|september|oktober|november|dezember"
+)
+
+# A candidate boundary: terminal punctuation, optional closing quotes/brackets, whitespace.
+_BOUNDARY = re.compile(r"""([.!?…]+)(["'“”«»‘’)\]]*)(\s+)""")
+_NEXT_STARTS_SENTENCE = re.compile(r"""["'„“«»‘(\[]*[A-ZÄÖÜ0-9]""")
+_WORD_BEFORE = re.compile(r"([\w.]+)$")
+_WORD_AFTER = re.compile(r"\s*[\"'„“«»]*(\w+)")
+_SENTENCE_STARTERS = frozenset(
+    """
+    der die das dem den des er sie es ein eine einer wir ich in im am an auf auch und aber
+    doch nach bei bisher zudem derweil dies diese dieser the a an he she it they we in on at
+    this that these but and after as however meanwhile
+    """.split()
+)
+_ORDINAL_DATE_AFTER = re.compile(rf"(?:{_GERMAN_MONTHS})\b", re.IGNORECASE)
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
+
+
+def split_paragraphs(text: str) -> list[tuple[int, int]]:
+    """(start, end) spans of non-blank paragraphs, whitespace trimmed."""
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    for match in _PARAGRAPH_BREAK.finditer(text):
+        spans.append((pos, match.start()))
+        pos = match.end()
+    spans.append((pos, len(text)))
+    result: list[tuple[int, int]] = []
+    for start, end in spans:
+        while start < end and text[start].isspace():
+            start += 1
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        if end > start:
+            result.append((start, end))
+    return result
+
+
+def _is_abbreviation(text: str, dot_pos: int) -> bool:
+    """Is the ``.`` at ``dot_pos`` the end of an abbreviation, initial or ordinal number?"""
+    match = _WORD_BEFORE.search(text, 0, dot_pos)
+    if match is None:
+        return False
+    word = match.group(1).lower().strip(".")
+    if not word:
+        return False
+    if word in _ABBREVIATIONS:
+        return True
+    if len(word) == 1 and word.isalpha():  # an initial: "J. Smith", but not "Dienst X. Das"
+        nxt_word = _WORD_AFTER.match(text, dot_pos + 1)
+        return not (nxt_word and nxt_word.group(1).lower() in _SENTENCE_STARTERS)
+    if "." in word and all(len(part) <= 2 for part in word.split(".")):  # "z.B", "U.S"
+        return True
+    if word.isdigit() and len(word) <= 2:  # "24. April", "am 3. Mai", "der 2. Weltkrieg"
+        nxt = text[dot_pos + 1 : dot_pos + 20].lstrip()
+        if _ORDINAL_DATE_AFTER.match(nxt) or (nxt[:1].isalpha() and nxt[:1].islower()):
+            return True
+    return False
+
+
+def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[Sentence]:
+    """Split ``text`` (or ``text[start:end]``) into sentences, paragraph by paragraph."""
+    stop = len(text) if end is None else end
+    sentences: list[Sentence] = []
+    sub = text[start:stop]
+    for para_index, (p_start, p_end) in enumerate(split_paragraphs(sub)):
+        p_start += start
+        p_end += start
+        cursor = p_start
+        for match in _BOUNDARY.finditer(text, p_start, p_end):
+            sent_end = match.end(2)
+            after = match.end(3)
+            if not _NEXT_STARTS_SENTENCE.match(text, after, p_end):
+                continue
+            if match.group(1) == "." and _is_abbreviation(text, match.start(1)):
+                continue
+            _append(sentences, text, para_index, cursor, sent_end)
+            cursor = after
+        _append(sentences, text, para_index, cursor, p_end)
+    return sentences
+
+
+def _append(out: list[Sentence], text: str, paragraph: int, start: int, end: int) -> None:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if end > start:
+        out.append(Sentence(len(out), paragraph, start, end, text[start:end]))

@@ -1,0 +1,1 @@
+"""Kafka plumbing shared by the services and the CLI (connection, topics, dead letters)."""
