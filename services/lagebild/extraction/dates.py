@@ -63,7 +63,8 @@ _DATE_RE = re.compile(
     |(?P<wd>(?:am\s+(?:frühen\s+|späten\s+)?|on\s+|last\s+|next\s+|this\s+|(?:am\s+)?(?:vergangenen|letzten|kommenden|nächsten)\s+)?
         (?P<wd_name>{_WD})(?P<wd_part>{_DAYPART})?)
     |(?P<rel>vorgestern|gestern|yesterday|heute|today|tonight|heute\s+nacht|letzte\s+nacht
-        |last\s+night|overnight|this\s+morning|in\s+der\s+nacht|morgen|tomorrow
+        |last\s+night|overnight|this\s+morning|heute\s+morgen|in\s+der\s+nacht
+        |(?-i:morgen)|tomorrow
         |(?:letzte|vergangene|vorige)n?\s+woche|last\s+week|(?:nächste|kommende)n?\s+woche
         |next\s+week)
     """,
@@ -74,7 +75,6 @@ _REPORT_VERBS = re.compile(
     r"said|says|told|wrote|reported|announced|stated|posted|added)\b",
     re.IGNORECASE,
 )
-_REPORT_TAIL = re.compile(r"\s+(?:auf|in|im|via|on)\s+\w+\s+mit\b|\s+mit\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,8 +191,6 @@ def _resolve(
         month_s = (m.group("m1") or m.group("m2")).lower()
         year_s = m.group("y1") or m.group("y2")
         month = _MONTHS[month_s]
-        if month_s == "may" and m.group("md") and not m.group("md").lower().startswith("on"):
-            pass  # "May 5" is still a date; "may" as a verb has no day number after it
         try:
             date = (
                 dt.date(int(year_s), month, int(day_s))

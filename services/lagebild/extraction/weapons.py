@@ -1,0 +1,170 @@
+"""Weapon lexicon (German/English) and the verbs that say what happened to a counted weapon.
+
+``find_weapons`` returns weapon mentions with their :class:`WeaponClass` and, where a model is
+named ("Shahed", "Kh-101", "Iskander-M", "KN-23"), the model. ``count_role`` classifies the
+clause around a number: launched, shot down, diverted (lost to electronic warfare) or hit.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from lagebild.models.events import WeaponClass
+
+__all__ = [
+    "CountRole",
+    "WeaponMention",
+    "count_role",
+    "find_weapons",
+    "generic_class",
+    "is_compatible",
+]
+
+CountRole = Literal["launched", "shot_down", "diverted", "hit"]
+
+# (regex, class, model). Order matters: earlier alternatives win at the same position.
+# ``None`` as class means "a word that looks like a weapon but is not one" (air defence).
+_LEXICON: list[tuple[str, WeaponClass | None, str | None]] = [
+    (r"\w*abwehr\w*|air[- ]defen[cs]e\w*|anti-aircraft|interceptor\w*", None, None),
+    (r"shahed(?:-1[34]6)?s?|schahed\w*", WeaponClass.DRONE, "Shahed"),
+    (r"geran(?:-2)?s?", WeaponClass.DRONE, "Geran-2"),
+    (r"lancet\w*", WeaponClass.DRONE, "Lancet"),
+    (r"\w*drohn(?:e|en)\w*|drones?|uavs?|unmanned aerial vehicles?", WeaponClass.DRONE, None),
+    (r"[kc]h-101", WeaponClass.CRUISE_MISSILE, "Kh-101"),
+    (r"[kc]h-555", WeaponClass.CRUISE_MISSILE, "Kh-555"),
+    (r"[kc]h-59\w*", WeaponClass.CRUISE_MISSILE, "Kh-59"),
+    (r"[kc]h-22", WeaponClass.CRUISE_MISSILE, "Kh-22"),
+    (r"kalibr\w*", WeaponClass.CRUISE_MISSILE, "Kalibr"),
+    (r"\w*marschflugkörper\w*|cruise missiles?", WeaponClass.CRUISE_MISSILE, None),
+    (r"iskander(?:-[mk])?", WeaponClass.BALLISTIC_MISSILE, "Iskander-M"),
+    (r"kn-2[34]", WeaponClass.BALLISTIC_MISSILE, "KN-23"),
+    (r"kin[sz]c?hal\w*|kinzhal\w*", WeaponClass.BALLISTIC_MISSILE, "Kinzhal"),
+    (
+        r"ballistische[nr]?\s+(?:\w+\s+)?raketen?|ballistic\s+missiles?|ballistic|"
+        r"hyperschallraketen?|hypersonic missiles?",
+        WeaponClass.BALLISTIC_MISSILE,
+        None,
+    ),
+    (
+        r"\w*(?:mehrfach)?raketenwerfer\w*|multiple[- ]rocket launchers?|mlrs|grad|uragan|"
+        r"smer[cs]c?h|himars",
+        WeaponClass.ROCKET_ARTILLERY,
+        None,
+    ),
+    (r"\w*gleitbombe\w*|\w*lenkbombe\w*|glide bombs?|guided (?:aerial )?bombs?|kabs?",
+     WeaponClass.GLIDE_BOMB, None),
+    (r"\w*raketen?\w*|missiles?|rockets?", WeaponClass.MISSILE, None),
+    (r"\w*artillerie\w*|artillery|\w*beschuss|beschossen|beschoss|shelling|shelled",
+     WeaponClass.ARTILLERY, None),
+    (r"\w*luftangriff\w*|luftschl[äa]ge?n?|air[- ]?strikes?|air attacks?|aerial attacks?|"
+     r"bombardierung\w*|bombing", WeaponClass.AIR_STRIKE, None),
+    (r"\w*bodenangriff\w*|\w*sturmangriff\w*|\w*bodenoffensive\w*|infanterieangriff\w*|"
+     r"ground (?:assaults?|attacks?|offensives?)|assaults?|storming", WeaponClass.GROUND_ASSAULT,
+     None),
+]  # fmt: skip
+
+_WEAPON_RE = re.compile(
+    "|".join(rf"(?P<w{i}>(?<!\w){pat}(?!\w))" for i, (pat, _, _) in enumerate(_LEXICON)),
+    re.IGNORECASE,
+)
+_NORTH_KOREAN = re.compile(r"nordkorean\w*|north korean|in nordkorea|in north korea", re.I)
+
+
+@dataclass(frozen=True, slots=True)
+class WeaponMention:
+    start: int
+    end: int
+    weapon_class: WeaponClass
+    model: str | None
+
+
+def find_weapons(text: str, start: int = 0, end: int | None = None) -> list[WeaponMention]:
+    """Weapon mentions in ``text[start:end]`` (air-defence words are skipped)."""
+    stop = len(text) if end is None else end
+    out: list[WeaponMention] = []
+    for m in _WEAPON_RE.finditer(text, start, stop):
+        index = int((m.lastgroup or "w0")[1:])
+        _, cls, model = _LEXICON[index]
+        if cls is None:
+            continue
+        if cls is WeaponClass.BALLISTIC_MISSILE and model is None:
+            origin = _NORTH_KOREAN.search(text, m.end(), min(stop, m.end() + 40))
+            if origin:
+                model = "North Korean ballistic missile"
+        out.append(WeaponMention(m.start(), m.end(), cls, model))
+    return out
+
+
+_ROLE_PATTERNS: list[tuple[CountRole, re.Pattern[str]]] = [
+    (
+        "diverted",
+        re.compile(
+            r"lokal verloren|lokalisiert verloren|umgeleitet|elektronisch\w* (?:störmanöver|"
+            r"kampfführung|abwehr|gegenmaßnahmen|störung)|\bverloren\b|"
+            r"electronic warfare|\bew\b|locationally lost|lost (?:to|due to|from) |"
+            r"\blost\b|suppressed|jammed|diverted|redirected",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "shot_down",
+        re.compile(
+            r"abgeschossen|abgefangen|neutralisiert|zerstört|unschädlich|vom himmel geholt|"
+            r"shot down|intercepted|downed|destroyed|neutrali[sz]ed",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "hit",
+        re.compile(
+            r"eingeschlagen|schlugen\s+\w*\s*ein|getroffen|hit (?:their )?targets?|\bhit\b|"
+            r"struck|impacts?\b",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "launched",
+        re.compile(
+            r"angegriffen|griffe?n?\b.*\ban\b|gestartet|startete|abgefeuert|feuerte|eingesetzt|"
+            r"setzte|schickte|attackiert|launched|fired|attacked|used|sent|deployed",
+            re.IGNORECASE,
+        ),
+    ),
+]
+
+
+def count_role(clause: str) -> CountRole | None:
+    """What the clause says happened to the counted weapons (None if it does not say)."""
+    for role, pattern in _ROLE_PATTERNS:
+        if pattern.search(clause):
+            return role
+    return None
+
+
+def generic_class(cls: WeaponClass) -> bool:
+    """Umbrella classes that a later, more specific mention may refer to."""
+    return cls in {WeaponClass.AIR_STRIKE, WeaponClass.MISSILE}
+
+
+_AIR = {
+    WeaponClass.DRONE,
+    WeaponClass.CRUISE_MISSILE,
+    WeaponClass.BALLISTIC_MISSILE,
+    WeaponClass.MISSILE,
+    WeaponClass.GLIDE_BOMB,
+    WeaponClass.AIR_STRIKE,
+}
+_MISSILES = {WeaponClass.CRUISE_MISSILE, WeaponClass.BALLISTIC_MISSILE, WeaponClass.MISSILE}
+
+
+def is_compatible(existing: WeaponClass, mention: WeaponClass) -> bool:
+    """May a figure-less mention of ``mention`` refer to an attack of class ``existing``?"""
+    if existing is mention:
+        return True
+    if existing is WeaponClass.AIR_STRIKE or mention is WeaponClass.AIR_STRIKE:
+        return existing in _AIR and mention in _AIR
+    if WeaponClass.MISSILE in (existing, mention):
+        return existing in _MISSILES and mention in _MISSILES
+    return False

@@ -1,0 +1,157 @@
+"""Incident merging and counters, without a broker."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+
+from lagebild.aggregation import Incident, apply_event, summarize
+from lagebild.models import (
+    AttackEvent,
+    CasualtiesEvent,
+    Evidence,
+    Figure,
+    MeetingEvent,
+    MeetingStatus,
+    Participant,
+    Qualifier,
+)
+
+DAY = dt.date(2025, 4, 25)
+
+
+def _evidence(article_id: str) -> list[Evidence]:
+    return [Evidence(article_id=article_id, sentence="s", start=0, end=1, confidence=0.9)]
+
+
+def _published(hour: int) -> dt.datetime:
+    return dt.datetime(2025, 4, 25, hour, tzinfo=dt.UTC)
+
+
+def attack(event_id: str, launched: int, shot_down: int, hour: int = 6) -> AttackEvent:
+    return AttackEvent(
+        event_id=event_id,
+        incident_key="attack|2025-04-25|drone|UA-12",
+        article_id=f"article-{event_id}",
+        published_at=_published(hour),
+        date=DAY,
+        extractor_version="test",
+        evidence=_evidence(event_id),
+        weapon_class="drone",
+        regions=["UA-12"],
+        launched=Figure(value=launched),
+        shot_down=Figure(value=shot_down),
+    )
+
+
+def casualties(
+    event_id: str,
+    killed: int,
+    *,
+    update: bool = False,
+    running_total: bool = False,
+    hour: int = 6,
+    key: str = "casualties|2025-04-25|Pavlohrad",
+) -> CasualtiesEvent:
+    return CasualtiesEvent(
+        event_id=event_id,
+        incident_key=key,
+        article_id=f"article-{event_id}",
+        published_at=_published(hour),
+        date=DAY,
+        extractor_version="test",
+        evidence=_evidence(event_id),
+        region="UA-12",
+        killed=Figure(value=killed, qualifier=Qualifier.AT_LEAST),
+        is_update=update,
+        is_running_total=running_total,
+    )
+
+
+def meeting(event_id: str, status: MeetingStatus) -> MeetingEvent:
+    return MeetingEvent(
+        event_id=event_id,
+        incident_key=f"meeting|2025-04-24|A+B|{status}",
+        article_id="a",
+        published_at=_published(6),
+        date=DAY,
+        extractor_version="test",
+        evidence=_evidence("a"),
+        participants=[Participant(name="A"), Participant(name="B")],
+        status=status,
+    )
+
+
+def fold(events: list[AttackEvent | CasualtiesEvent | MeetingEvent]) -> dict[str, Incident]:
+    table: dict[str, Incident] = {}
+    for event in events:
+        updated = apply_event(table.get(event.incident_key), event, partition=0)
+        if updated is not None:
+            table[event.incident_key] = updated
+    return table
+
+
+def test_same_event_twice_changes_nothing() -> None:
+    first = attack("e1", 103, 41)
+    incident = apply_event(None, first, partition=0)
+    assert incident is not None
+    assert apply_event(incident, first, partition=0) is None
+
+
+def test_two_reports_of_one_attack_count_once_with_the_larger_figures() -> None:
+    table = fold([attack("e1", 100, 41), attack("e2", 103, 40)])
+    totals = summarize(table.values())
+    assert totals.headline["attacks"] == 1
+    assert totals.headline["drones_launched"] == 103
+    assert totals.headline["drones_shot_down"] == 41
+
+
+def test_order_of_reports_does_not_matter() -> None:
+    events = [
+        casualties("c1", 1),
+        casualties("c2", 2, update=True, hour=8),
+        casualties("c3", 5),
+        attack("e1", 90, 30),
+        attack("e2", 103, 41),
+    ]
+    results = set()
+    for order in itertools.permutations(events):
+        totals = summarize(fold(list(order)).values())
+        results.add(tuple(sorted(totals.headline.items())))
+    assert len(results) == 1
+
+
+def test_an_update_replaces_even_when_lower_than_a_plain_report() -> None:
+    # "at least 5" early, then an explicit update "rose to 4" is a correction: it wins.
+    table = fold([casualties("c1", 5, hour=6), casualties("c2", 4, update=True, hour=9)])
+    assert summarize(table.values()).headline["killed"] == 4
+
+
+def test_latest_update_wins() -> None:
+    table = fold(
+        [casualties("c1", 2, update=True, hour=6), casualties("c2", 3, update=True, hour=9)]
+    )
+    assert summarize(table.values()).headline["killed"] == 3
+
+
+def test_running_totals_and_planned_meetings_are_not_counted() -> None:
+    table = fold(
+        [
+            casualties("c1", 12_000, running_total=True, key="casualties|total"),
+            meeting("m1", MeetingStatus.PLANNED),
+            meeting("m2", MeetingStatus.HELD),
+        ]
+    )
+    totals = summarize(table.values())
+    assert totals.headline["killed"] == 0
+    assert totals.headline["meetings"] == 1
+    assert len(table) == 3  # kept, just not counted
+
+
+def test_labelled_series_add_up_to_the_headline() -> None:
+    table = fold([attack("e1", 103, 41), casualties("c1", 2), casualties("c2", 8, key="k2")])
+    totals = summarize(table.values())
+    launched = sum(v for (outcome, _, _), v in totals.weapons.items() if outcome == "launched")
+    killed = sum(v for (kind, _), v in totals.casualties.items() if kind == "killed")
+    assert launched == totals.headline["drones_launched"] == 103
+    assert killed == totals.headline["killed"] == 10
