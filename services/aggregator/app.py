@@ -15,7 +15,8 @@ from aggregator.settings import AggregatorSettings
 from lagebild.aggregation import Incident, apply_event, summarize
 from lagebild.kafka.dlq import dlq_headers
 from lagebild.kafka.faust_app import add_standard_pages, make_app
-from lagebild.models import EventAdapter
+from lagebild.kafka.lag import register_consumer_lag
+from lagebild.models import EventAdapter, IncidentUpdate
 
 log = logging.getLogger("lagebild.aggregator")
 
@@ -31,6 +32,9 @@ events_topic = app.topic(
     partitions=settings.topics.events_partitions,
 )
 dlq_topic = app.topic(settings.topics.dlq, key_serializer="raw", value_serializer="raw")
+updates_topic = app.topic(
+    settings.topics.incident_updates, key_serializer="raw", value_serializer="raw"
+)
 
 # incident key (UTF-8) -> Incident as JSON bytes. Co-partitioned with the events topic (same
 # key, same partition count): the worker that owns an events partition owns its incidents.
@@ -57,6 +61,23 @@ def owned_incidents() -> Iterator[Incident]:
 
 
 metrics = AggregatorMetrics(owned_incidents)
+
+
+def incident_update(incident: Incident, event_id: str, article_id: str, result: str) -> bytes:
+    update = IncidentUpdate(
+        incident_key=incident.key,
+        result=result,
+        event_id=event_id,
+        article_id=article_id,
+        type=incident.type,
+        date=incident.date,
+        weapon_class=incident.weapon_class,
+        region=incident.region,
+        counted=incident.counted,
+        figures=incident.figures(),
+        reports=len(incident.reports),
+    )
+    return update.model_dump_json().encode()
 
 
 @app.agent(events_topic)
@@ -86,12 +107,20 @@ async def aggregate_events(stream: Any) -> None:
         current = Incident.model_validate_json(stored) if stored is not None else None
         updated = apply_event(current, item, message.partition)
         if updated is None:
-            metrics.events.labels("duplicate").inc()
-            continue
-        # One write carries both the new figures and the event id that caused them, so a
-        # crash between this write and the offset commit cannot double-count on redelivery.
-        incidents_table[key] = updated.model_dump_json().encode()
-        metrics.events.labels("updated" if current else "new_incident").inc()
+            result = "duplicate"
+        else:
+            # One write carries both the new figures and the event id that caused them, so a
+            # crash between this write and the offset commit cannot double-count on redelivery.
+            incidents_table[key] = updated.model_dump_json().encode()
+            result = "updated" if current else "created"
+        metrics.events.labels(result).inc()
+        # Also sent for duplicates: a crash after the table write but before this send would
+        # otherwise lose the update; consumers dedupe on (incident_key, event_id).
+        incident = updated or current
+        assert incident is not None
+        await updates_topic.send(
+            key=key, value=incident_update(incident, item.event_id, item.article_id, result)
+        )
 
 
 @app.page("/counters")
@@ -110,4 +139,51 @@ class CountersView(View):
         )
 
 
+def _summary(incident: Incident) -> dict[str, Any]:
+    return {
+        "key": incident.key,
+        "type": incident.type,
+        "date": incident.date,
+        "weapon_class": incident.weapon_class,
+        "region": incident.region,
+        "counted": incident.counted,
+        "figures": incident.figures(),
+        "reports": len(incident.reports),
+    }
+
+
+@app.page("/incidents")
+class IncidentsView(View):
+    """Incidents owned by this worker; filters: type, region, weapon_class, from, to (dates)."""
+
+    async def get(self, request: Request) -> Response:
+        query = request.query
+        selected = [
+            incident
+            for incident in owned_incidents()
+            if all(
+                query.get(name) in (None, getattr(incident, name))
+                for name in ("type", "region", "weapon_class")
+            )
+            and (not query.get("from") or (incident.date or "") >= query["from"])
+            and (not query.get("to") or (incident.date or "9999") <= query["to"])
+        ]
+        selected.sort(key=lambda i: (i.date or "", i.key))
+        return self.json({"incidents": [_summary(i) for i in selected]})
+
+
+@app.page("/incidents/{key}")
+class IncidentView(View):
+    """One incident with its sources (reports with article ids and evidence)."""
+
+    async def get(self, request: Request, key: str) -> Response:
+        stored = incidents_table.get(key.encode())
+        if stored is None:
+            return self.json({"error": f"no incident {key!r} on this worker"}, status=404)
+        incident = Incident.model_validate_json(stored)
+        sources = [report.model_dump() for report in incident.reports.values()]
+        return self.json({**_summary(incident), "sources": sources})
+
+
 add_standard_pages(app, metrics.registry)
+register_consumer_lag(app, metrics.registry)

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 
-from prometheus_client import CollectorRegistry, Counter
+from prometheus_client import CollectorRegistry, Counter, disable_created_metrics
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from lagebild.aggregation import Incident, summarize
+
+# The *_created series double the output and no dashboard uses them.
+disable_created_metrics()
 
 
 class SituationCollector(Collector):
@@ -54,7 +57,7 @@ class AggregatorMetrics:
         self.events = Counter(
             "lagebild_events_consumed_total",
             "Events read from the events topic, by result.",
-            ["result"],  # new_incident | updated | duplicate | dead_lettered
+            ["result"],  # created | updated | duplicate | dead_lettered
             registry=self.registry,
         )
         self.registry.register(SituationCollector(owned_incidents))

@@ -14,6 +14,7 @@ from lagebild.extraction import extract
 from lagebild.ingest import InvalidArticle, parse_article
 from lagebild.kafka.dlq import dlq_headers
 from lagebild.kafka.faust_app import add_standard_pages, make_app
+from lagebild.kafka.lag import register_consumer_lag
 
 log = logging.getLogger("lagebild.extractor")
 
@@ -80,3 +81,4 @@ async def extract_articles(stream: Any) -> None:
 
 
 add_standard_pages(app, metrics.registry)
+register_consumer_lag(app, metrics.registry)

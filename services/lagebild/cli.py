@@ -19,6 +19,7 @@ import orjson
 from lagebild.cli_settings import CliSettings
 from lagebild.ingest import InvalidArticle, read_articles
 from lagebild.kafka.topics import BrokerUnavailable, ensure_topics
+from lagebild.models import Article
 
 
 def _paths(values: Sequence[str]) -> list[Path | None]:
@@ -31,7 +32,7 @@ def cmd_publish(args: argparse.Namespace, settings: CliSettings) -> int:
     from lagebild.kafka.clients import publish_articles
 
     published_at = dt.datetime.fromisoformat(args.published_at) if args.published_at else None
-    articles = []
+    articles: list[Article] = []
     for path in _paths(args.files):
         articles.extend(read_articles(path, published_at, args.language))
     with tqdm(

@@ -7,17 +7,22 @@ from typing import Any
 
 import orjson
 
-from lagebild.models import Article, EventAdapter
+from lagebild.models import Article, EventAdapter, IncidentUpdate
 
 
 def schema_documents() -> dict[str, dict[str, Any]]:
     article = Article.model_json_schema()
     event = EventAdapter.json_schema()
     event["title"] = "Event"
-    for schema, name in ((article, "article"), (event, "event")):
+    update = IncidentUpdate.model_json_schema()
+    for schema, name in ((article, "article"), (event, "event"), (update, "incident-update")):
         schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
         schema["$id"] = f"https://lagebild.example/schemas/{name}.schema.json"
-    return {"article.schema.json": article, "event.schema.json": event}
+    return {
+        "article.schema.json": article,
+        "event.schema.json": event,
+        "incident-update.schema.json": update,
+    }
 
 
 def _render(document: dict[str, Any]) -> bytes:

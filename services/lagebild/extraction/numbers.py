@@ -81,9 +81,9 @@ _EXACT_WORD_QUANTITIES: dict[str, int] = {
     "a dozen": 12,
     "einem dutzend": 12,
 }
-_WQ = "|".join(
-    sorted([*_WORD_QUANTITIES, *_EXACT_WORD_QUANTITIES], key=len, reverse=True)
-).replace(" ", r"\s+")
+_WQ = "|".join(sorted([*_WORD_QUANTITIES, *_EXACT_WORD_QUANTITIES], key=len, reverse=True)).replace(
+    " ", r"\s+"
+)
 
 _QUALIFIERS: dict[str, Qualifier] = {
     "mindestens": Qualifier.AT_LEAST,
@@ -214,19 +214,23 @@ def find_numbers(text: str, start: int = 0, end: int | None = None) -> list[Numb
         if raw2 is not None and kind == "count":
             high_value = parse_number_word(raw2)
             if high_value is not None and high_value > value:
-                fig = Figure(
-                    value=value, qualifier=Qualifier.AT_LEAST, low=value, high=high_value
-                )
+                fig = Figure(value=value, qualifier=Qualifier.AT_LEAST, low=value, high=high_value)
                 out.append(NumberMatch(m.start(), m.end(), m.start("n1"), fig))
                 continue
         q_start = m.start() if qual_text else m.start("n1")
         n_end = m.end("n1")
-        out.append(NumberMatch(q_start, n_end, m.start("n1"), Figure(value=value,
-                   qualifier=qualifier), kind))
+        out.append(
+            NumberMatch(
+                q_start, n_end, m.start("n1"), Figure(value=value, qualifier=qualifier), kind
+            )
+        )
         if raw2 is not None and kind != "count":  # "2014 bis 2018": keep the second year
             second = parse_number_word(raw2)
             if second is not None:
                 kind2 = _kind(text, m.start("n2"), m.end("n2"), second, raw2)
-                out.append(NumberMatch(m.start("n2"), m.end("n2"), m.start("n2"),
-                                       Figure(value=second), kind2))
+                out.append(
+                    NumberMatch(
+                        m.start("n2"), m.end("n2"), m.start("n2"), Figure(value=second), kind2
+                    )
+                )
     return out

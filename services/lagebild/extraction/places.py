@@ -152,7 +152,7 @@ class Gazetteer:
             self._entries.append(entry)
             if entry.kind == "region" and entry.region and entry.region not in regions:
                 regions[entry.region] = entry
-            for alias in (entry.name, *aliases):
+            for alias in aliases or (entry.name,):
                 alias = alias.strip()
                 if not alias or alias in stop_set or alias.casefold() in stop_fold:
                     continue

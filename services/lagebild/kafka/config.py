@@ -69,6 +69,7 @@ class TopicSettings(BaseModel):
     articles: str = "articles"
     events: str = "events"
     dlq: str = "articles.dlq"
+    incident_updates: str = "incident-updates"
     articles_partitions: int = Field(default=4, ge=1)
     events_partitions: int = Field(default=4, ge=1)
     dlq_partitions: int = Field(default=1, ge=1)
@@ -79,4 +80,5 @@ class TopicSettings(BaseModel):
             self.articles: self.articles_partitions,
             self.events: self.events_partitions,
             self.dlq: self.dlq_partitions,
+            self.incident_updates: self.events_partitions,
         }

@@ -9,6 +9,8 @@ Why each knob is set:
 - ``stream_wait_empty=False``: otherwise a worker waits for its buffers on shutdown and hangs.
 - fetch wait 100 ms instead of faust's hard-coded 1500 ms (see :func:`_tune_fetch_wait`).
 - ``store="memory://"`` with changelog topics: state survives restarts via the changelog.
+- ``recovery_fix``: faust 0.15.3 can drop events right after table recovery; see
+  :mod:`lagebild.kafka.recovery_fix`.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from faust.transport.drivers import aiokafka as faust_aiokafka
 from pydantic import BaseModel, Field
 
 from lagebild.kafka.config import KafkaSettings
+from lagebild.kafka.recovery_fix import apply_recovery_fix
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +41,9 @@ class WorkerSettings(BaseModel):
     rebalance_timeout_s: float = 10.0
     commit_interval_s: float = 1.0
     fetch_max_wait_ms: int = Field(default=100, ge=1)
+    recovery_fix: bool = Field(
+        default=True, description="Patch faust's post-recovery event loss race (recovery_fix)."
+    )
     loglevel: str = "info"
 
 
@@ -82,6 +88,8 @@ def _tune_fetch_wait(fetch_max_wait_ms: int) -> None:
 
 def make_app(app_id: str, kafka: KafkaSettings, worker: WorkerSettings, **extra: Any) -> faust.App:
     _tune_fetch_wait(worker.fetch_max_wait_ms)
+    if worker.recovery_fix:
+        apply_recovery_fix()
     worker.datadir.mkdir(parents=True, exist_ok=True)
     broker = ";".join(f"kafka://{server}" for server in kafka.bootstrap_list)
     return faust.App(
@@ -118,7 +126,7 @@ def run_worker(app: faust.App, loglevel: str = "info") -> None:
 def readiness(app: faust.App) -> dict[str, Any]:
     """Ready = partitions assigned, no rebalance running, table recovery finished."""
     assigned = sorted(f"{tp.topic}:{tp.partition}" for tp in app.assignor.assigned_actives())
-    recovered = app.tables.recovery.completed.is_set()
+    recovered = app.tables.recovery.completed.is_set()  # type: ignore[attr-defined]
     ready = bool(assigned) and not app.rebalancing and recovered
     return {"ready": ready, "assigned": assigned, "rebalancing": app.rebalancing}
 

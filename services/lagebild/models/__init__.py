@@ -19,6 +19,7 @@ from lagebild.models.events import (
     Qualifier,
     WeaponClass,
 )
+from lagebild.models.incidents import IncidentUpdate
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -29,6 +30,7 @@ __all__ = [
     "EventAdapter",
     "Evidence",
     "Figure",
+    "IncidentUpdate",
     "MeetingEvent",
     "MeetingStatus",
     "Participant",

@@ -1,0 +1,258 @@
+"""Casualty rules: killed/injured figures with place, update and running-total flags.
+
+* Triggers: killed — getötet, tot, Tote, Todesopfer, gestorben, starben, ums Leben, killed,
+  dead, died, death toll, deaths; injured — verletzt, Verletzte, verwundet, injured, wounded,
+  hurt.
+* Each trigger takes the nearest unclaimed number before it (since the previous trigger:
+  "drei Menschen getötet und 17 verletzt", "three were killed and 17 injured"), else the next
+  one after it ("Zahl der Todesopfer stieg auf zwei", "killing 12", "death toll rose to 12").
+  Numbers that count children ("darunter zwei Kinder", "including two children") go to the
+  children sub-counts of the nearest trigger.
+* "stieg auf", "rose to", "climbed to", "has risen to" → ``is_update``; "seit Kriegsbeginn",
+  "since the start of the full-scale invasion" → ``is_running_total`` (never a new incident).
+* Place: the city named nearest to the trigger in the sentence; a sentence without a place
+  continues the previous casualty report of the paragraph ("... in Pawlohrad auf zwei. Acht
+  Menschen seien verletzt worden."), else takes the place of the attack it reports.
+* ``caused_by`` links to the attack of the same paragraph and day (same sentence first, then
+  same place or region, then the latest air attack).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Literal
+
+from lagebild.extraction.attacks import AttackDraft
+from lagebild.extraction.common import incident_date, places_in, region_mentions
+from lagebild.extraction.document import Document, SentenceView
+from lagebild.extraction.numbers import NumberMatch, find_numbers
+from lagebild.extraction.places import PlaceEntry
+from lagebild.extraction.traps import find_trap
+from lagebild.models.events import Figure, WeaponClass
+
+__all__ = ["CasualtyDraft", "extract_casualties"]
+
+Kind = Literal["killed", "injured"]
+
+_TRIGGER = re.compile(
+    r"(?P<killed>getötet|\btot\b|\btote[n]?\b|todesopfer\w*|gestorben|\bstarben\b|"
+    r"ums leben|leben verloren|\bkilled\b|\bkilling\b|\bdead\b|\bdied\b|death toll|\bdeaths\b|"
+    r"fatalities)|"
+    r"(?P<injured>verletzt\w*|verwundet\w*|\binjured\b|\binjuring\b|\bwounded\b|\bhurt\b|"
+    r"injuries)",
+    re.IGNORECASE,
+)
+_CHILD = re.compile(
+    r"^\s+(?:\w+\s+)?(?:kind|kinder|kindern|minderjährige\w*|jugendliche\w*|child|children|"
+    r"minors|teenagers?)\b",
+    re.IGNORECASE,
+)
+_NOT_PEOPLE = re.compile(
+    r"^\s*(?:[\w-]+\s+)?(?:\w*drohn|\w*rakete|drones?\b|missiles?\b|\w*marschflug|prozent|"
+    r"percent|%|jahr|years?\b|tage?n?\b|days?\b|stunden?|hours?\b|km\b|kilometer|meter|"
+    r"gebäude|häuser|\w*wohn|buildings?|houses?|homes?|dollar|euro|panzer|tanks?\b|"
+    r"flugzeug|aircraft|mal\b|times\b|uhr\b)",
+    re.IGNORECASE,
+)
+_UPDATE = re.compile(
+    r"\b(?:stieg|steigt|gestiegen|erhöhte|erhöht|rose|risen|rises|climbed|increased|jumped|"
+    r"mounted|now stands)\b",
+    re.IGNORECASE,
+)
+_RUNNING_TOTAL = re.compile(
+    r"seit (?:dem )?(?:kriegsbeginn|beginn (?:des|der) \w*\s*(?:krieges|kriegs|invasion)|"
+    r"(?:februar )?2022|invasionsbeginn)|since the (?:start|beginning|outbreak) of the "
+    r"(?:full-scale |russian )*(?:invasion|war)|since (?:february )?2022|"
+    r"since russia(?:'s)? (?:full-scale )?invasion|insgesamt seit",
+    re.IGNORECASE,
+)
+_MAX_GAP = 90
+
+
+@dataclass(slots=True)
+class CasualtyDraft:
+    date: dt.date
+    paragraph: int
+    views: list[SentenceView] = field(default_factory=list)
+    place: PlaceEntry | None = None
+    region: str | None = None
+    killed: Figure | None = None
+    injured: Figure | None = None
+    children_killed: Figure | None = None
+    children_injured: Figure | None = None
+    is_update: bool = False
+    is_running_total: bool = False
+    caused_by: AttackDraft | None = None
+
+    def has(self, kind: Kind) -> bool:
+        return (self.killed if kind == "killed" else self.injured) is not None
+
+    def set(self, kind: Kind, fig: Figure, child: bool = False) -> None:
+        if kind == "killed":
+            if child:
+                self.children_killed = fig
+            else:
+                self.killed = fig
+        elif child:
+            self.children_injured = fig
+        else:
+            self.injured = fig
+
+
+@dataclass(slots=True)
+class _Hit:
+    kind: Kind
+    start: int
+    end: int
+    figure: Figure | None = None
+    child: Figure | None = None
+
+
+def _pair(text: str, view: SentenceView, year: int) -> list[_Hit]:
+    hits = [
+        _Hit("killed" if m.group("killed") else "injured", m.start(), m.end())
+        for m in _TRIGGER.finditer(text, view.start, view.end)
+    ]
+    hits = [h for h in hits if not find_trap(text, view.start, view.end, h.start, year)]
+    if not hits:
+        return []
+    numbers: list[NumberMatch] = []
+    children: list[NumberMatch] = []
+    for n in find_numbers(text, view.start, view.end):
+        if n.kind != "count" or _NOT_PEOPLE.match(text, n.end, n.end + 40):
+            continue
+        (children if _CHILD.match(text, n.end, n.end + 40) else numbers).append(n)
+    claimed: set[int] = set()
+    prev_end = view.start
+    for i, hit in enumerate(hits):
+        next_start = hits[i + 1].start if i + 1 < len(hits) else view.end
+        before = [
+            n for n in numbers
+            if prev_end <= n.start and n.end <= hit.start and n.start not in claimed
+            and hit.start - n.end <= _MAX_GAP
+        ]  # fmt: skip
+        after = [
+            n for n in numbers
+            if hit.end <= n.start < next_start and n.start not in claimed
+            and n.start - hit.end <= _MAX_GAP
+        ]  # fmt: skip
+        chosen = before[-1] if before else (after[0] if after else None)
+        if chosen is not None:
+            claimed.add(chosen.start)
+            hit.figure = chosen.figure
+        prev_end = hit.end
+    for c in children:
+        nearest = min(hits, key=lambda h: min(abs(h.start - c.end), abs(c.start - h.end)))
+        nearest.child = c.figure
+        if nearest.figure is None:
+            nearest.figure = c.figure
+    return [h for h in hits if h.figure is not None]
+
+
+def _place_for(
+    text: str, view: SentenceView, pos: int
+) -> tuple[PlaceEntry | None, str | None]:
+    matches = places_in(view, view.start, view.end)
+    if not matches:
+        return None, None
+    regional = region_mentions(text, matches, view.start)
+    cities = [p for i, p in enumerate(matches) if i not in regional]
+    pool = cities or matches
+    best = min(pool, key=lambda p: abs(p.start - pos))
+    if cities:
+        return best.place, best.place.region
+    return None, best.place.region
+
+
+def extract_casualties(doc: Document, attacks: list[AttackDraft]) -> list[CasualtyDraft]:
+    text = doc.text
+    year = doc.published.year
+    drafts: list[CasualtyDraft] = []
+    for view in doc.sentences:
+        hits = _pair(text, view, year)
+        if not hits:
+            continue
+        date = incident_date(doc, view, view.start, view.end)
+        update = bool(_UPDATE.search(text, view.start, view.end))
+        running = bool(_RUNNING_TOTAL.search(text, view.start, view.end))
+        by_place: dict[str | None, CasualtyDraft] = {}
+        for hit in hits:
+            place, region = _place_for(text, view, hit.start)
+            key = place.name if place else region
+            draft = by_place.get(key)
+            if draft is None:
+                draft = _continuation(drafts, view, place, region, hit.kind, date)
+            if draft is None:
+                draft = CasualtyDraft(date=date, paragraph=view.paragraph, place=place,
+                                      region=region)
+                drafts.append(draft)
+            by_place[key] = draft
+            if draft.has(hit.kind):
+                continue
+            if all(v.start != view.start for v in draft.views):
+                draft.views.append(view)
+            assert hit.figure is not None
+            draft.set(hit.kind, hit.figure)
+            if hit.child is not None:
+                draft.set(hit.kind, hit.child, child=True)
+            if update and hit.kind == "killed":
+                draft.is_update = True
+            draft.is_running_total = draft.is_running_total or running
+    for draft in drafts:
+        _link(doc, draft, attacks)
+    return drafts
+
+
+def _continuation(
+    drafts: list[CasualtyDraft],
+    view: SentenceView,
+    place: PlaceEntry | None,
+    region: str | None,
+    kind: Kind,
+    date: dt.date,
+) -> CasualtyDraft | None:
+    """The previous casualty report this sentence continues (same paragraph, no new place)."""
+    if not drafts or place is not None or region is not None:
+        return None
+    last = drafts[-1]
+    if (
+        last.paragraph == view.paragraph
+        and last.date == date
+        and not last.has(kind)
+        and view.sent.index - last.views[-1].sent.index <= 2
+    ):
+        return last
+    return None
+
+
+def _link(doc: Document, draft: CasualtyDraft, attacks: list[AttackDraft]) -> None:
+    same = [a for a in attacks if a.paragraph == draft.paragraph and a.date == draft.date]
+    if not same:
+        same = [a for a in attacks if a.date == draft.date and any(
+            v.start == w.start for v in a.views for w in draft.views)]
+    if not same:
+        return
+    starts = {v.start for v in draft.views}
+    for a in same:
+        if any(v.start in starts for v in a.views):
+            draft.caused_by = a
+            break
+    else:
+        for a in same:
+            if (draft.place and any(p.name == draft.place.name for p in a.places)) or (
+                draft.region and draft.region in a.regions
+            ):
+                draft.caused_by = a
+                break
+        else:
+            air = [a for a in same if a.weapon_class is not WeaponClass.GROUND_ASSAULT]
+            draft.caused_by = (air or same)[-1]
+    if draft.place is None and draft.region is None and draft.caused_by is not None:
+        a = draft.caused_by
+        if len(a.places) == 1:
+            draft.place = a.places[0]
+            draft.region = a.places[0].region
+        elif len(a.regions) == 1:
+            draft.region = a.regions[0]

@@ -1,0 +1,92 @@
+"""Helpers shared by the event rules: incident dates, places and evidence."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from lagebild.extraction.document import Document, SentenceView
+from lagebild.extraction.places import PlaceEntry, PlaceMatch
+from lagebild.models.events import Evidence, Place
+
+__all__ = [
+    "ANAPHOR",
+    "evidence",
+    "incident_date",
+    "places_in",
+    "region_mentions",
+    "to_place",
+]
+
+# Words that point back to an incident named earlier ("dabei", "these attacks").
+ANAPHOR = re.compile(
+    r"\b(?:dabei|hierbei|zuvor|davor|bei (?:dem|diesem) angriff|bei (?:den|diesen) angriffen|"
+    r"diese[rn]? angriff\w*|in the (?:attack|strike)s?|during the (?:attack|strike)s?|"
+    r"these (?:attacks|strikes)|in those (?:attacks|strikes))\b",
+    re.IGNORECASE,
+)
+_REGION_BEFORE = re.compile(
+    r"(?:\bRegion(?:en)?|\bGebiet(?:en|e)?|\bOblast(?:en)?|\bregions?\s+of|\boblasts?\s+of|"
+    r"\bprovinces?\s+of)\s+(?:[\w'-]+(?:\s*,\s*|\s+(?:und|and|sowie)\s+))*$",
+    re.IGNORECASE,
+)
+_REGION_AFTER = re.compile(
+    r"^(?:(?:\s*,\s*|\s+(?:und|and)\s+)[\w'-]+)*\s+(?:regions?|oblasts?|provinces?)\b",
+    re.IGNORECASE,
+)
+
+
+def incident_date(doc: Document, view: SentenceView, lo: int, hi: int) -> dt.date:
+    """The day of an incident mentioned in ``view``: the sentence's own date, else the last
+    one earlier in the paragraph, else (after "dabei", "zuvor", "these attacks") the last one in
+    the article, else the publication day."""
+    if view.para_date is not None:
+        return view.para_date
+    if view.article_date is not None and ANAPHOR.search(doc.text, view.start, view.end):
+        return view.article_date
+    return doc.published
+
+
+def to_place(entry: PlaceEntry) -> Place:
+    return Place(
+        name=entry.name, country=entry.country, region=entry.region, lat=entry.lat, lon=entry.lon
+    )
+
+
+def places_in(view: SentenceView, lo: int, hi: int) -> list[PlaceMatch]:
+    """Sub-national places (cities, regions, landmarks) within ``[lo, hi)`` of the sentence."""
+    return [p for p in view.places if lo <= p.start < hi and p.place.kind != "country"]
+
+
+def region_mentions(text: str, matches: list[PlaceMatch], lo: int) -> set[int]:
+    """Indices of matches that name a region ("In den Regionen Charkiw, Sumy", "Kharkiv
+    region") rather than the city of the same name."""
+    out: set[int] = set()
+    for i, match in enumerate(matches):
+        if match.place.kind == "region":
+            out.add(i)
+            continue
+        before = text[max(lo, match.start - 120) : match.start]
+        after = text[match.end : match.end + 120]
+        if _REGION_BEFORE.search(before) or _REGION_AFTER.match(after):
+            out.add(i)
+    return out
+
+
+def evidence(doc: Document, views: list[SentenceView], confidence: float) -> list[Evidence]:
+    seen: set[int] = set()
+    out: list[Evidence] = []
+    for v in sorted(views, key=lambda x: x.start):
+        if v.start in seen:
+            continue
+        seen.add(v.start)
+        out.append(
+            Evidence(
+                article_id=doc.article.id,
+                sentence=v.sent.text,
+                start=v.start,
+                end=v.end,
+                confidence=round(min(max(confidence, 0.0), 1.0), 3),
+            )
+        )
+    return out

@@ -1,0 +1,106 @@
+"""One analysed article: sentences, dates, places, people and quotes, computed once.
+
+The event rules (attacks, casualties, meetings) read from a :class:`Document`; nothing here
+decides about events. Places and people are looked up over the whole text in one pass each
+(Aho-Corasick) and bucketed by sentence.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from bisect import bisect_right
+from dataclasses import dataclass, field
+
+from lagebild.extraction.dates import DateContext, DateMention
+from lagebild.extraction.people import PeopleIndex, PersonMatch, RoleMatch
+from lagebild.extraction.places import Gazetteer, PlaceMatch
+from lagebild.extraction.sentences import Sentence, split_sentences
+from lagebild.models.article import Article
+
+__all__ = ["Document", "SentenceView", "detect_language"]
+
+_QUOTE_RE = re.compile(r'"[^"\n]*"|„[^“”"\n]*[“”"]|“[^”\n]*”|«[^»\n]*»|»[^«\n]*«')
+_DE_STOP = re.compile(r"\b(?:der|die|das|und|nicht|mit|sich|auf|ist|den|von|dem|zu|ein|eine)\b")
+_EN_STOP = re.compile(r"\b(?:the|and|of|to|is|was|with|on|for|that|were|said|by|at)\b")
+
+
+def detect_language(text: str) -> str:
+    """'de' or 'en' by counting stop words in the first 2,000 characters."""
+    sample = text[:2000].lower()
+    return "de" if len(_DE_STOP.findall(sample)) >= len(_EN_STOP.findall(sample)) else "en"
+
+
+@dataclass(slots=True)
+class SentenceView:
+    sent: Sentence
+    dates: list[DateMention]
+    own_date: dt.date | None  # the last incident (non-report) date named in the sentence
+    para_date: dt.date | None  # own date, else the last one earlier in the paragraph
+    article_date: dt.date | None  # the last incident date named so far in the article
+    places: list[PlaceMatch] = field(default_factory=list)
+    persons: list[PersonMatch] = field(default_factory=list)
+    roles: list[RoleMatch] = field(default_factory=list)
+
+    @property
+    def start(self) -> int:
+        return self.sent.start
+
+    @property
+    def end(self) -> int:
+        return self.sent.end
+
+    @property
+    def paragraph(self) -> int:
+        return self.sent.paragraph
+
+
+class Document:
+    """An article split and annotated for the event rules."""
+
+    def __init__(self, article: Article, gazetteer: Gazetteer, people: PeopleIndex) -> None:
+        self.article = article
+        self.text = article.text
+        self.lang = article.language or detect_language(article.text)
+        self.published_at = article.published_at
+        self.published = article.published_at.date()
+        self.quotes: list[tuple[int, int]] = [m.span() for m in _QUOTE_RE.finditer(self.text)]
+        self._quote_starts = [q[0] for q in self.quotes]
+        sentences = split_sentences(self.text)
+        starts = [s.start for s in sentences]
+        ctx = DateContext(self.published)
+        views: list[SentenceView] = []
+        para = -1
+        para_date: dt.date | None = None
+        for s in sentences:
+            if s.paragraph != para:
+                para, para_date = s.paragraph, None
+            mentions = ctx.resolve(self.text, s.start, s.end)
+            own = next((m.date for m in reversed(mentions) if not m.is_report), None)
+            if own is not None:
+                para_date = own
+            views.append(SentenceView(s, mentions, own, para_date, ctx.last))
+        self.sentences = views
+
+        def bucket(start: int) -> int:
+            return bisect_right(starts, start) - 1
+
+        for place in gazetteer.find(self.text):
+            i = bucket(place.start)
+            if i >= 0 and place.end <= views[i].end:
+                views[i].places.append(place)
+        for person in people.find(self.text):
+            i = bucket(person.start)
+            if i >= 0 and person.end <= views[i].end:
+                views[i].persons.append(person)
+        for role in people.find_roles(self.text):
+            i = bucket(role.start)
+            if i >= 0 and role.end <= views[i].end:
+                views[i].roles.append(role)
+
+    def in_quote(self, pos: int) -> bool:
+        i = bisect_right(self._quote_starts, pos) - 1
+        return i >= 0 and self.quotes[i][0] <= pos < self.quotes[i][1]
+
+    def paragraph_sentences(self, paragraph: int) -> list[SentenceView]:
+        return [v for v in self.sentences if v.paragraph == paragraph]

@@ -1,0 +1,1 @@
+"""Small faust apps that integration tests run as worker processes."""
