@@ -5,7 +5,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck schemas unit integration clean
+.PHONY: demo test lint typecheck schemas dashboards unit integration clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,6 +34,10 @@ typecheck: $(STAMP)
 
 schemas: $(STAMP)
 	$(BIN)/lagebild schemas
+
+# Grafana dashboards (and the region gazetteer) from services/lagebild/dashboards.
+dashboards: $(STAMP)
+	$(BIN)/python -m lagebild.dashboards
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

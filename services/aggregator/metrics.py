@@ -7,6 +7,7 @@ incident twice. They are gauges, not counters: an explicit correction can lower 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterable, Iterator
 
 from prometheus_client import CollectorRegistry, Counter, disable_created_metrics
@@ -17,6 +18,20 @@ from lagebild.aggregation import Incident, summarize
 
 # The *_created series double the output and no dashboard uses them.
 disable_created_metrics()
+
+
+DAILY_WINDOW_DAYS = 31  # keeps the date label bounded
+
+
+def recent_days(daily: dict[tuple[str, str], int]) -> dict[tuple[str, str], int]:
+    """The per-day series of the last days up to the newest incident date."""
+    dates = sorted({date for _, date in daily if date != "undated"})
+    if not dates:
+        return {}
+    oldest = (
+        dt.date.fromisoformat(dates[-1]) - dt.timedelta(days=DAILY_WINDOW_DAYS - 1)
+    ).isoformat()
+    return {key: value for key, value in daily.items() if key[1] != "undated" and key[1] >= oldest}
 
 
 class SituationCollector(Collector):
@@ -49,6 +64,14 @@ class SituationCollector(Collector):
         for (kind, region), value in sorted(totals.casualties.items()):
             casualties.add_metric([kind, region], value)
         yield casualties
+        daily = GaugeMetricFamily(
+            "lagebild_daily",
+            f"Headline counters by the day incidents happened (the last {DAILY_WINDOW_DAYS} days).",
+            labels=["counter", "date"],
+        )
+        for (counter, date), value in sorted(recent_days(totals.daily).items()):
+            daily.add_metric([counter, date], value)
+        yield daily
 
 
 class AggregatorMetrics:

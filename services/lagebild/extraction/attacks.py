@@ -25,6 +25,7 @@ from typing import Literal
 
 from lagebild.extraction.common import incident_date, places_in, region_mentions
 from lagebild.extraction.document import Document, SentenceView
+from lagebild.extraction.lexicon import FOLLOW_UP, WEAPON
 from lagebild.extraction.numbers import NumberMatch, find_numbers
 from lagebild.extraction.places import PlaceEntry
 from lagebild.extraction.traps import clause_span, find_trap
@@ -135,7 +136,7 @@ _REPORTERS: list[tuple[re.Pattern[str], str, str]] = [
 
 
 def _merge_adjacent(text: str, mentions: list[WeaponMention]) -> list[WeaponMention]:
-    """"Shahed-Drohnen", "Kinschal-Raketen", "Grad rockets" are one mention."""
+    """ "Shahed-Drohnen", "Kinschal-Raketen", "Grad rockets" are one mention."""
     out: list[WeaponMention] = []
     for m in mentions:
         if out and text[out[-1].end : m.start].strip(" -") == "":
@@ -170,7 +171,11 @@ def extract_attacks(doc: Document) -> list[AttackDraft]:
     year = doc.published.year
     drafts: list[AttackDraft] = []
     for view in doc.sentences:
-        mentions = _merge_adjacent(text, find_weapons(text, view.start, view.end))
+        mentions = (
+            _merge_adjacent(text, find_weapons(text, view.start, view.end))
+            if view.cats & WEAPON
+            else []
+        )
         para_drafts = [d for d in drafts if d.paragraph == view.paragraph and not d.merged]
         if not mentions:
             if para_drafts:
@@ -267,7 +272,7 @@ def _add_places(text: str, view: SentenceView, draft: AttackDraft, lo: int, hi: 
 
 def _follow_up(doc: Document, view: SentenceView, para_drafts: list[AttackDraft]) -> None:
     """Places, outcome and source named in a later sentence of the paragraph."""
-    if not para_drafts:
+    if not para_drafts or not view.cats & FOLLOW_UP:
         return
     text = doc.text
     year = doc.published.year
@@ -283,19 +288,23 @@ def _follow_up(doc: Document, view: SentenceView, para_drafts: list[AttackDraft]
         target: AttackDraft | None = None
         if front:
             target = next(
-                (d for d in reversed(para_drafts)
-                 if d.weapon_class is WeaponClass.GROUND_ASSAULT),
+                (d for d in reversed(para_drafts) if d.weapon_class is WeaponClass.GROUND_ASSAULT),
                 None,
             )
         elif damage:
             target = next(
-                (d for d in reversed(para_drafts)
-                 if d.weapon_class is not WeaponClass.GROUND_ASSAULT),
+                (
+                    d
+                    for d in reversed(para_drafts)
+                    if d.weapon_class is not WeaponClass.GROUND_ASSAULT
+                ),
                 None,
             )
         cue = front or damage
-        if target is not None and cue is not None and not find_trap(
-            text, view.start, view.end, cue.start(), year
+        if (
+            target is not None
+            and cue is not None
+            and not find_trap(text, view.start, view.end, cue.start(), year)
         ):
             regional = region_mentions(text, matches, view.start)
             for i, p in enumerate(matches):

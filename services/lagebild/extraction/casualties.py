@@ -27,6 +27,7 @@ from typing import Literal
 from lagebild.extraction.attacks import AttackDraft
 from lagebild.extraction.common import incident_date, places_in, region_mentions
 from lagebild.extraction.document import Document, SentenceView
+from lagebild.extraction.lexicon import CASUALTY
 from lagebild.extraction.numbers import NumberMatch, find_numbers
 from lagebild.extraction.places import PlaceEntry
 from lagebild.extraction.traps import find_trap
@@ -111,6 +112,8 @@ class _Hit:
 
 
 def _pair(text: str, view: SentenceView, year: int) -> list[_Hit]:
+    if not view.cats & CASUALTY:
+        return []
     hits = [
         _Hit("killed" if m.group("killed") else "injured", m.start(), m.end())
         for m in _TRIGGER.finditer(text, view.start, view.end)
@@ -151,9 +154,7 @@ def _pair(text: str, view: SentenceView, year: int) -> list[_Hit]:
     return [h for h in hits if h.figure is not None]
 
 
-def _place_for(
-    text: str, view: SentenceView, pos: int
-) -> tuple[PlaceEntry | None, str | None]:
+def _place_for(text: str, view: SentenceView, pos: int) -> tuple[PlaceEntry | None, str | None]:
     matches = places_in(view, view.start, view.end)
     if not matches:
         return None, None
@@ -185,8 +186,9 @@ def extract_casualties(doc: Document, attacks: list[AttackDraft]) -> list[Casual
             if draft is None:
                 draft = _continuation(drafts, view, place, region, hit.kind, date)
             if draft is None:
-                draft = CasualtyDraft(date=date, paragraph=view.paragraph, place=place,
-                                      region=region)
+                draft = CasualtyDraft(
+                    date=date, paragraph=view.paragraph, place=place, region=region
+                )
                 drafts.append(draft)
             by_place[key] = draft
             if draft.has(hit.kind):
@@ -230,8 +232,12 @@ def _continuation(
 def _link(doc: Document, draft: CasualtyDraft, attacks: list[AttackDraft]) -> None:
     same = [a for a in attacks if a.paragraph == draft.paragraph and a.date == draft.date]
     if not same:
-        same = [a for a in attacks if a.date == draft.date and any(
-            v.start == w.start for v in a.views for w in draft.views)]
+        same = [
+            a
+            for a in attacks
+            if a.date == draft.date
+            and any(v.start == w.start for v in a.views for w in draft.views)
+        ]
     if not same:
         return
     starts = {v.start for v in draft.views}

@@ -13,6 +13,7 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 
 from lagebild.extraction.dates import DateContext, DateMention
+from lagebild.extraction.lexicon import DATE, categories
 from lagebild.extraction.people import PeopleIndex, PersonMatch, RoleMatch
 from lagebild.extraction.places import Gazetteer, PlaceMatch
 from lagebild.extraction.sentences import Sentence, split_sentences
@@ -38,6 +39,7 @@ class SentenceView:
     own_date: dt.date | None  # the last incident (non-report) date named in the sentence
     para_date: dt.date | None  # own date, else the last one earlier in the paragraph
     article_date: dt.date | None  # the last incident date named so far in the article
+    cats: int = 0  # lexicon category bits (which rules need to look at this sentence)
     places: list[PlaceMatch] = field(default_factory=list)
     persons: list[PersonMatch] = field(default_factory=list)
     roles: list[RoleMatch] = field(default_factory=list)
@@ -68,6 +70,7 @@ class Document:
         self._quote_starts = [q[0] for q in self.quotes]
         sentences = split_sentences(self.text)
         starts = [s.start for s in sentences]
+        cats = categories(self.text, starts)
         ctx = DateContext(self.published)
         views: list[SentenceView] = []
         para = -1
@@ -75,11 +78,12 @@ class Document:
         for s in sentences:
             if s.paragraph != para:
                 para, para_date = s.paragraph, None
-            mentions = ctx.resolve(self.text, s.start, s.end)
+            cat = cats[s.index]
+            mentions = ctx.resolve(self.text, s.start, s.end) if cat & DATE else []
             own = next((m.date for m in reversed(mentions) if not m.is_report), None)
             if own is not None:
                 para_date = own
-            views.append(SentenceView(s, mentions, own, para_date, ctx.last))
+            views.append(SentenceView(s, mentions, own, para_date, ctx.last, cats=cat))
         self.sentences = views
 
         def bucket(start: int) -> int:

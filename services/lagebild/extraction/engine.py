@@ -81,9 +81,7 @@ class Extractor:
             reported_by=a.reported_by,
         )
 
-    def _casualties(
-        self, doc: Document, c: CasualtyDraft, keys: dict[int, str]
-    ) -> CasualtiesEvent:
+    def _casualties(self, doc: Document, c: CasualtyDraft, keys: dict[int, str]) -> CasualtiesEvent:
         key = casualties_key(c.date, c.region, c.place.name if c.place else None)
         confidence = 0.6 + (0.15 if c.place or c.region else 0.0) + (0.1 if c.caused_by else 0.0)
         ev = evidence(doc, c.views, confidence)

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 
 from lagebild.extraction.dates import find_dates
 from lagebild.extraction.document import Document, SentenceView
+from lagebild.extraction.lexicon import MEETING
 from lagebild.extraction.people import PeopleIndex, Person
 from lagebild.extraction.places import PlaceEntry
 from lagebild.extraction.traps import clause_span, find_trap
@@ -157,14 +158,15 @@ def extract_meetings(doc: Document, index: PeopleIndex) -> list[MeetingDraft]:
     year = doc.published.year
     drafts: list[MeetingDraft] = []
     for view in doc.sentences:
+        if not view.cats & MEETING:
+            continue
         for m in _TRIGGER.finditer(text, view.start, view.end):
             if doc.in_quote(m.start()):
                 continue
             status = _status(doc, view, m)
             if status is None:
                 continue
-            trap = find_trap(text, view.start, view.end, m.start(), year,
-                             allow_hypothetical=True)
+            trap = find_trap(text, view.start, view.end, m.start(), year, allow_hypothetical=True)
             if trap is not None:
                 continue
             place = _place(doc, view)

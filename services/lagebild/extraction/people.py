@@ -537,7 +537,11 @@ class PeopleIndex:
         best: tuple[datetime.date, Person] | None = None
         for person in self._people:
             for role in person.roles:
-                if role.kind == kind and role.affiliation == affiliation and role.active_on(day):
-                    if best is None or role.start > best[0]:
-                        best = (role.start, person)
+                if (
+                    role.kind == kind
+                    and role.affiliation == affiliation
+                    and role.active_on(day)
+                    and (best is None or role.start > best[0])
+                ):
+                    best = (role.start, person)
         return None if best is None else best[1]

@@ -79,7 +79,7 @@ def split_paragraphs(text: str) -> list[tuple[int, int]]:
 
 def _is_abbreviation(text: str, dot_pos: int) -> bool:
     """Is the ``.`` at ``dot_pos`` the end of an abbreviation, initial or ordinal number?"""
-    match = _WORD_BEFORE.search(text, 0, dot_pos)
+    match = _WORD_BEFORE.search(text, max(0, dot_pos - 30), dot_pos)
     if match is None:
         return False
     word = match.group(1).lower().strip(".")

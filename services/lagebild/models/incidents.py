@@ -10,13 +10,14 @@ from pydantic import BaseModel, ConfigDict, Field
 class IncidentUpdate(BaseModel):
     """One message per consumed event: did it create, update or repeat an incident?
 
-    Keyed by incident key. At-least-once: consumers dedupe on (incident_key, event_id).
+    Keyed by incident key. At-least-once: consumers dedupe on (incident_id, event_id).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     schema_version: Literal[1] = 1
-    incident_key: str
+    incident_id: str = Field(description="Stable id of the incident (bucket, first date, n).")
+    incident_key: str = Field(description="The events' key: the bucket the incident is in.")
     result: Literal["created", "updated", "duplicate"]
     event_id: str
     article_id: str

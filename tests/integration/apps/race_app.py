@@ -7,6 +7,7 @@ fix) the services get. Settings come from ``LAGEBILD_RACE_*`` like a service's, 
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from typing import Any
 
@@ -53,6 +54,9 @@ async def record(stream: Any) -> None:
     async for event in stream.events():
         message = event.message
         processed[message.partition] += 1
+        # Per-event I/O, as real agents have: the fetcher outpaces the agent and the stream
+        # queue fills up, which is what the recovery race throws away.
+        await asyncio.sleep(0.001)
         if message.key not in seen:
             seen[message.key] = b"1"
 

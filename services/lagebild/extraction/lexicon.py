@@ -1,0 +1,85 @@
+"""One Aho-Corasick pass over the lower-cased text tells which sentences need which rules.
+
+Each keyword stem belongs to one or more categories (weapon, casualty, meeting, date,
+follow-up cue). The event rules run their (slower) regular expressions only on sentences
+whose category bit is set. Stems are substrings (multi-word terms are listed word by word), so false positives
+cost only time.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+
+import ahocorasick
+
+__all__ = ["CASUALTY", "DATE", "FOLLOW_UP", "MEETING", "WEAPON", "categories"]
+
+WEAPON = 1
+CASUALTY = 2
+MEETING = 4
+DATE = 8
+FOLLOW_UP = 16
+ALL = WEAPON | CASUALTY | MEETING | DATE | FOLLOW_UP
+
+_STEMS: dict[int, str] = {
+    WEAPON: """
+        drohn drone uav unmanned shahed schahed geran lancet kh- ch- kalibr marschflug cruise
+        iskander kn-2 kinschal kinzhal kinshal ballisti hyperschall hypersonic rakete missile
+        rocket grad uragan smer himars mlrs gleitbomb lenkbomb glide guided kab artiller
+        beschuss beschoss shelling shelled luftangriff luftschl air strike airstrike air attack
+        aerial bombard bombing bodenangriff sturmangriff bodenoffensive infanterieangriff
+        ground assault storming
+    """,
+    CASUALTY: """
+        getötet tot todesopfer gestorben starben ums leben leben verloren killed killing dead
+        died death fatalit verletzt verwundet injur wounded hurt
+    """,
+    MEETING: """
+        telefon phone call video treffen getroffen traf zusammengekommen empfing empfangen
+        met meet talks gespräch unterredung begegnung hosted
+    """,
+    DATE: """
+        montag dienstag mittwoch donnerstag freitag samstag sonnabend sonntag monday tuesday
+        wednesday thursday friday saturday sunday januar jänner februar märz april mai juni
+        juli august september oktober november dezember january february march may june july
+        october december jan feb mar apr jun jul aug sep oct okt nov dec dez nacht night
+        vortag zuvor davor before previous gestern heute yesterday today tonight overnight
+        morning morgen tomorrow woche week -0 -1
+    """,
+    FOLLOW_UP: """
+        schäden schaden beschädigt zerstört getroffen eingeschlagen brände damage destroyed
+        hit struck fire front abschnitt richtung voranzukommen vorzurücken vorgerückt vorstoß
+        sector direction advance axis abgewehrt zurückgeschlagen abgeschlagen wehrte repelled
+        repulsed fended beat back thwarted luftwaffe air force generalstab general staff
+    """,
+}
+
+
+def _build() -> ahocorasick.Automaton:
+    stems: dict[str, int] = {}
+    for cat, words in _STEMS.items():
+        for w in words.split():
+            stems[w] = stems.get(w, 0) | cat
+    automaton = ahocorasick.Automaton()
+    for stem, cat in stems.items():
+        automaton.add_word(stem, cat)
+    automaton.make_automaton()
+    return automaton
+
+
+_AUTOMATON = _build()
+
+
+def categories(text: str, starts: list[int]) -> list[int]:
+    """Category bits for each sentence; ``starts`` are the sentence start offsets (sorted)."""
+    lower = text.lower()
+    if len(lower) != len(text):  # exotic case mappings shift offsets: check everything
+        return [ALL] * len(starts)
+    out = [0] * len(starts)
+    if not starts:
+        return out
+    for end, cat in _AUTOMATON.iter(lower):
+        i = bisect_right(starts, end) - 1
+        if i >= 0:
+            out[i] |= cat
+    return out
