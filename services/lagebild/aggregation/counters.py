@@ -22,6 +22,7 @@ COUNTER_NAMES = (
     "killed",
     "injured",
     "meetings",
+    "calls",
 )
 MISSILE_CLASSES = {"cruise_missile", "ballistic_missile", "missile"}
 
@@ -54,7 +55,7 @@ def _contributions(incident: Incident) -> dict[str, int]:
         return out
     if incident.type == "casualties":
         return {kind: figures[kind] for kind in ("killed", "injured") if kind in figures}
-    return {"meetings": 1}
+    return {"meetings" if incident.status == "held" else "calls": 1}
 
 
 def summarize(incidents: Iterable[Incident]) -> Totals:

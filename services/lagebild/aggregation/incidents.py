@@ -36,6 +36,15 @@ DATE_TOLERANCE = dt.timedelta(days=1)
 # Umbrella classes a report may use for an attack another report names precisely.
 _UNSPECIFIC_WEAPONS = {"air_strike", "missile", "other"}
 _MISSILES = {"missile", "cruise_missile", "ballistic_missile"}
+_STATUS_STRENGTH = [
+    s.value
+    for s in (
+        MeetingStatus.HELD,
+        MeetingStatus.VIDEO_CALL,
+        MeetingStatus.PHONE_CALL,
+        MeetingStatus.PLANNED,
+    )
+]
 _REGION_CODE = re.compile(r"^[A-Z]{2}-[A-Z0-9]{1,3}$")
 
 
@@ -72,11 +81,15 @@ class Incident(BaseModel):
     reports: dict[str, Report] = Field(default_factory=dict)
 
     @property
+    def status(self) -> str | None:
+        """A meeting's strongest reported status: held > video call > phone call > planned."""
+        statuses = {r.status for r in self.reports.values() if r.status}
+        return next((s for s in _STATUS_STRENGTH if s in statuses), None)
+
+    @property
     def counted(self) -> bool:
         """Meetings count once any report says they took place (not only planned)."""
-        if self.type != "meeting":
-            return True
-        return any(r.status != MeetingStatus.PLANNED.value for r in self.reports.values())
+        return self.type != "meeting" or self.status != MeetingStatus.PLANNED.value
 
     def figure_ranges(self) -> dict[str, FigureRange]:
         ranges: dict[str, FigureRange] = {}

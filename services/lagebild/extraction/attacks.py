@@ -72,9 +72,9 @@ class AttackDraft:
             self.views.append(view)
 
     def add_place(self, entry: PlaceEntry, region_only: bool) -> None:
-        if not region_only and entry.kind in {"city", "landmark"}:
-            if all(p.name != entry.name for p in self.places):
-                self.places.append(entry)
+        new = all(p.name != entry.name for p in self.places)
+        if not region_only and entry.kind in {"city", "landmark"} and new:
+            self.places.append(entry)
         if entry.region and entry.region not in self.regions:
             self.regions.append(entry.region)
 
@@ -127,7 +127,8 @@ _RU_ATTACKER = re.compile(
 )
 _REPORTERS: list[tuple[re.Pattern[str], str, str]] = [
     # (pattern, name if the target is Ukraine, name if the target is Russia)
-    (re.compile(r"luftwaffe|air force", re.I), "Ukrainian Air Force", "Russian Ministry of Defence"),
+    (re.compile(r"luftwaffe|air force", re.I), "Ukrainian Air Force",
+     "Russian Ministry of Defence"),
     (re.compile(r"generalstab|general staff", re.I), "Ukrainian General Staff",
      "Russian General Staff"),
     (re.compile(r"verteidigungsministerium|defen[cs]e ministry|ministry of defen[cs]e", re.I),
@@ -194,11 +195,12 @@ def extract_attacks(doc: Document) -> list[AttackDraft]:
                     counted = n
             surface = text[w.start : w.end]
             c_lo, c_hi = clause_span(text, view.start, view.end, w.start)
-            if counted is None and not _EVENT_NOUN.search(surface):
-                if not _PREDICATE.search(text, c_lo, c_hi) and not _PREDICATE.search(
-                    text, view.start, view.end
-                ):
-                    continue
+            if (
+                counted is None
+                and not _EVENT_NOUN.search(surface)
+                and not _PREDICATE.search(text, view.start, view.end)
+            ):
+                continue  # a bare mention ("die Herkunft der Rakete") reports no attack
             date = incident_date(doc, view, w.start, w.end)
             role: CountRole | None = None
             if counted is not None:
@@ -291,15 +293,13 @@ def _follow_up(doc: Document, view: SentenceView, para_drafts: list[AttackDraft]
                 (d for d in reversed(para_drafts) if d.weapon_class is WeaponClass.GROUND_ASSAULT),
                 None,
             )
-        elif damage:
-            target = next(
-                (
-                    d
-                    for d in reversed(para_drafts)
-                    if d.weapon_class is not WeaponClass.GROUND_ASSAULT
-                ),
-                None,
-            )
+        elif damage:  # the paragraph's main air attack: the one with the most launched
+            air = [d for d in para_drafts if d.weapon_class is not WeaponClass.GROUND_ASSAULT]
+            if air:
+                target = max(
+                    reversed(air),
+                    key=lambda d: d.figures["launched"].value if "launched" in d.figures else 0,
+                )
         cue = front or damage
         if (
             target is not None

@@ -27,7 +27,7 @@ from typing import Literal
 from lagebild.extraction.attacks import AttackDraft
 from lagebild.extraction.common import incident_date, places_in, region_mentions
 from lagebild.extraction.document import Document, SentenceView
-from lagebild.extraction.lexicon import CASUALTY
+from lagebild.extraction.lexicon import CASUALTY, lower
 from lagebild.extraction.numbers import NumberMatch, find_numbers
 from lagebild.extraction.places import PlaceEntry
 from lagebild.extraction.traps import find_trap
@@ -37,21 +37,20 @@ __all__ = ["CasualtyDraft", "extract_casualties"]
 
 Kind = Literal["killed", "injured"]
 
-_TRIGGER = re.compile(
-    r"(?P<killed>getötet|\btot\b|\btote[n]?\b|todesopfer\w*|gestorben|\bstarben\b|"
+_TRIGGER = re.compile(  # matched against lower-cased text
+    r"\b(?:(?P<killed>getötet|\btot\b|\btote[n]?\b|todesopfer\w*|gestorben|\bstarben\b|"
     r"ums leben|leben verloren|\bkilled\b|\bkilling\b|\bdead\b|\bdied\b|death toll|\bdeaths\b|"
     r"fatalities)|"
     r"(?P<injured>verletzt\w*|verwundet\w*|\binjured\b|\binjuring\b|\bwounded\b|\bhurt\b|"
-    r"injuries)",
-    re.IGNORECASE,
+    r"injuries))",
 )
 _CHILD = re.compile(
-    r"^\s+(?:\w+\s+)?(?:kind|kinder|kindern|minderjährige\w*|jugendliche\w*|child|children|"
+    r"\s+(?:\w+\s+)?(?:kind|kinder|kindern|minderjährige\w*|jugendliche\w*|child|children|"
     r"minors|teenagers?)\b",
     re.IGNORECASE,
 )
 _NOT_PEOPLE = re.compile(
-    r"^\s*(?:[\w-]+\s+)?(?:\w*drohn|\w*rakete|drones?\b|missiles?\b|\w*marschflug|prozent|"
+    r"\s*(?:[\w-]+\s+)?(?:\w*drohn|\w*rakete|drones?\b|missiles?\b|\w*marschflug|prozent|"
     r"percent|%|jahr|years?\b|tage?n?\b|days?\b|stunden?|hours?\b|km\b|kilometer|meter|"
     r"gebäude|häuser|\w*wohn|buildings?|houses?|homes?|dollar|euro|panzer|tanks?\b|"
     r"flugzeug|aircraft|mal\b|times\b|uhr\b)",
@@ -114,11 +113,21 @@ class _Hit:
 def _pair(text: str, view: SentenceView, year: int) -> list[_Hit]:
     if not view.cats & CASUALTY:
         return []
+    low = lower(view.sent.text)
     hits = [
-        _Hit("killed" if m.group("killed") else "injured", m.start(), m.end())
-        for m in _TRIGGER.finditer(text, view.start, view.end)
+        _Hit(
+            "killed" if m.group("killed") else "injured",
+            view.start + m.start(),
+            view.start + m.end(),
+        )
+        for m in _TRIGGER.finditer(low)
     ]
-    hits = [h for h in hits if not find_trap(text, view.start, view.end, h.start, year)]
+    running = bool(_RUNNING_TOTAL.search(text, view.start, view.end))
+    hits = [
+        h
+        for h in hits
+        if not find_trap(text, view.start, view.end, h.start, year, allow_historical=running)
+    ]
     if not hits:
         return []
     numbers: list[NumberMatch] = []
@@ -232,11 +241,15 @@ def _continuation(
 def _link(doc: Document, draft: CasualtyDraft, attacks: list[AttackDraft]) -> None:
     same = [a for a in attacks if a.paragraph == draft.paragraph and a.date == draft.date]
     if not same:
+        starts = {v.start for v in draft.views}
         same = [
             a
             for a in attacks
             if a.date == draft.date
-            and any(v.start == w.start for v in a.views for w in draft.views)
+            and (
+                any(v.start in starts for v in a.views)
+                or (draft.region is not None and draft.region in a.regions)
+            )
         ]
     if not same:
         return

@@ -27,6 +27,8 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from lagebild.extraction.lexicon import lower
+
 __all__ = ["DateContext", "DateMention", "find_dates", "most_recent_weekday"]
 
 Precision = Literal["day", "week"]
@@ -50,7 +52,7 @@ _DAYPART = r"(?:morgen|vormittag|mittag|nachmittag|abend|nacht)"
 
 _DATE_RE = re.compile(
     rf"""
-    (?P<night>(?:in\s+der\s+)?nacht\s+(?:auf|zu|zum)\s+(?:den\s+)?(?P<night_wd>{_WD})
+    \b(?:(?P<night>(?:in\s+der\s+)?nacht\s+(?:auf|zu|zum)\s+(?:den\s+)?(?P<night_wd>{_WD})
         |overnight\s+(?:in)?to\s+(?P<night_wd_en>{_WD})
         |(?:on\s+)?(?P<night_wd_en2>{_WD})\s+night)
     |(?P<before>(?:in\s+der\s+)?nacht\s+(?:zuvor|davor)|am\s+vortag|tags\s+zuvor
@@ -64,12 +66,12 @@ _DATE_RE = re.compile(
         (?P<wd_name>{_WD})(?P<wd_part>{_DAYPART})?)
     |(?P<rel>vorgestern|gestern|yesterday|heute|today|tonight|heute\s+nacht|letzte\s+nacht
         |last\s+night|overnight|this\s+morning|heute\s+morgen|in\s+der\s+nacht
-        |(?-i:morgen)|tomorrow
+        |morgen|tomorrow
         |(?:letzte|vergangene|vorige)n?\s+woche|last\s+week|(?:nächste|kommende)n?\s+woche
-        |next\s+week)
+        |next\s+week))
     """,
-    re.IGNORECASE | re.VERBOSE,
-)
+    re.VERBOSE,
+)  # matched against lower-cased text (see find_dates)
 _REPORT_VERBS = re.compile(
     r"\b(?:teilte?|sagte|schrieb|erklärte|berichtete|meldete|betonte|warnte|verkündete|"
     r"said|says|told|wrote|reported|announced|stated|posted|added)\b",
@@ -150,15 +152,18 @@ def find_dates(
     """All date mentions in ``text[start:end]``, in order; "zuvor" chains on earlier ones."""
     stop = len(text) if end is None else end
     out: list[DateMention] = []
-    for m in _DATE_RE.finditer(text, start, stop):
+    low = lower(text[start:stop])
+    for m in _DATE_RE.finditer(low):
+        rel = m.group("rel")
+        if rel == "morgen" and text[start + m.start()] == "M":
+            continue  # "Morgen" is the morning, "morgen" tomorrow
         resolved = _resolve(m, published, future, last)
         if resolved is None:
             continue
         date, kind, precision = resolved
-        report = kind in {"weekday", "relative"} and _is_report_clause(
-            text, m.start(), m.end(), start
-        )
-        out.append(DateMention(m.start(), m.end(), date, kind, precision, report))
+        m_start, m_end = start + m.start(), start + m.end()
+        report = kind in {"weekday", "relative"} and _is_report_clause(text, m_start, m_end, start)
+        out.append(DateMention(m_start, m_end, date, kind, precision, report))
         if not report:
             last = date
     return out

@@ -60,7 +60,7 @@ class Extractor:
         ev = evidence(doc, a.views, confidence)
         outcome = a.outcome or ("hit" if "hit" in a.figures else None)
         return AttackEvent(
-            event_id=event_id(doc.article.id, "attack", ev[0].start, key),
+            event_id=event_id(doc.article.id, "attack", ev[0].start, key, a.weapon_class.value),
             incident_key=key,
             article_id=doc.article.id,
             published_at=doc.published_at,
@@ -82,7 +82,7 @@ class Extractor:
         )
 
     def _casualties(self, doc: Document, c: CasualtyDraft, keys: dict[int, str]) -> CasualtiesEvent:
-        key = casualties_key(c.date, c.region, c.place.name if c.place else None)
+        key = casualties_key(c.region, c.place.name if c.place else None)
         confidence = 0.6 + (0.15 if c.place or c.region else 0.0) + (0.1 if c.caused_by else 0.0)
         ev = evidence(doc, c.views, confidence)
         return CasualtiesEvent(
@@ -105,7 +105,7 @@ class Extractor:
         )
 
     def _meeting(self, doc: Document, m: MeetingDraft) -> MeetingEvent:
-        key = meeting_key(m.date, m.names)
+        key = meeting_key(m.names)
         confidence = 0.7 + (0.1 if m.place else 0.0)
         ev = evidence(doc, m.views, confidence)
         day = m.date or doc.published
@@ -124,8 +124,9 @@ class Extractor:
 
 
 def _attack_key(a: AttackDraft) -> str:
-    place = a.places[0].name if a.places else None
-    return attack_key(a.date, a.weapon_class.value, a.regions, place, a.target)
+    # A counted wave ("103 drones") without one single place is a country-wide attack.
+    nationwide = "launched" in a.figures and len(a.places) != 1
+    return attack_key(a.target, [p.name for p in a.places], a.regions, nationwide)
 
 
 def _participant(person: Person, day: dt.date) -> Participant:

@@ -2,8 +2,8 @@
 
 Each keyword stem belongs to one or more categories (weapon, casualty, meeting, date,
 follow-up cue). The event rules run their (slower) regular expressions only on sentences
-whose category bit is set. Stems are substrings (multi-word terms are listed word by word), so false positives
-cost only time.
+whose category bit is set. Stems are substrings (multi-word terms are listed word by word),
+so false positives cost only time.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from bisect import bisect_right
 
 import ahocorasick
 
-__all__ = ["CASUALTY", "DATE", "FOLLOW_UP", "MEETING", "WEAPON", "categories"]
+__all__ = ["CASUALTY", "DATE", "FOLLOW_UP", "MEETING", "WEAPON", "categories", "lower"]
 
 WEAPON = 1
 CASUALTY = 2
@@ -70,15 +70,21 @@ def _build() -> ahocorasick.Automaton:
 _AUTOMATON = _build()
 
 
+def lower(text: str) -> str:
+    """``text.lower()`` with the same length, so offsets stay valid ("İ" is left as it is)."""
+    low = text.lower()
+    if len(low) == len(text):
+        return low
+    return "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+
+
 def categories(text: str, starts: list[int]) -> list[int]:
     """Category bits for each sentence; ``starts`` are the sentence start offsets (sorted)."""
-    lower = text.lower()
-    if len(lower) != len(text):  # exotic case mappings shift offsets: check everything
-        return [ALL] * len(starts)
+    low = lower(text)
     out = [0] * len(starts)
     if not starts:
         return out
-    for end, cat in _AUTOMATON.iter(lower):
+    for end, cat in _AUTOMATON.iter(low):
         i = bisect_right(starts, end) - 1
         if i >= 0:
             out[i] |= cat

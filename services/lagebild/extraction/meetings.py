@@ -13,7 +13,8 @@
 Participants: the nearest person before the trigger (and any joined to it by "und"/"and"),
 plus the people after it up to the end of the object phrase. Role phrases without a name
 ("den norwegischen Ministerpräsidenten") resolve to the office holder on the meeting day. A
-missing subject or a pronoun ("Er traf ...", "He met ...") is the last person named before.
+missing subject or a pronoun ("Er traf ...", "He met ...") is the subject (first named person)
+of the closest earlier sentence that names someone.
 
 Date: an explicit date in the sentence or earlier in its paragraph; otherwise the rule for
 undated reports of past meetings: the meeting is dated in the local time of its place
@@ -31,7 +32,7 @@ from dataclasses import dataclass, field
 
 from lagebild.extraction.dates import find_dates
 from lagebild.extraction.document import Document, SentenceView
-from lagebild.extraction.lexicon import MEETING
+from lagebild.extraction.lexicon import MEETING, lower
 from lagebild.extraction.people import PeopleIndex, Person
 from lagebild.extraction.places import PlaceEntry
 from lagebild.extraction.traps import clause_span, find_trap
@@ -39,8 +40,8 @@ from lagebild.models.events import MeetingStatus
 
 __all__ = ["MeetingDraft", "extract_meetings", "undated_meeting_day"]
 
-_TRIGGER = re.compile(
-    r"(?P<phone>telefonierte\w*|\btelefonat\w*|telefongespräch\w*|\bam telefon\b|"
+_TRIGGER = re.compile(  # matched against lower-cased text
+    r"\b(?:(?P<phone>telefonierte\w*|\btelefonat\w*|telefongespräch\w*|\bam telefon\b|"
     r"spoke by (?:tele)?phone|(?:tele)?phone (?:call|conversation|talks)|\bphoned\b|"
     r"spoke on the phone|held a call|\bcall with\b)"
     r"|(?P<video>videoschalte\w*|videokonferenz\w*|per video\w*|video ?(?:call|link|conference)\w*)"
@@ -50,8 +51,7 @@ _TRIGGER = re.compile(
     r"begegnung|meeting|talks)\s+(?:mit|with)\b|\bafter meeting\b)"
     r"|(?P<held>\btraf(?:en)?\b|\bgetroffen\b|\bzusammengekommen\b|\bempfing\b|\bempfangen\b|"
     r"\bmet\b|\bmeets\b|\b(?:held|had) talks\b|\bhosted\b)"
-    r"|(?P<infinitive>\b(?-i:treffen)\b|\bmeet\b|\bmeeting with\b|\btreffen mit\b)",
-    re.IGNORECASE,
+    r"|(?P<infinitive>\btreffen\b|\bmeet\b|\bmeeting with\b))",
 )
 _PLANNED_CUE = re.compile(
     r"\b(?:wird|werden|will|wollen|soll|sollen|möchte|möchten|plant|planen|geplant\w*|"
@@ -93,12 +93,12 @@ def undated_meeting_day(published_at: dt.datetime, place: PlaceEntry | None) -> 
     return day
 
 
-def _status(doc: Document, view: SentenceView, m: re.Match[str]) -> MeetingStatus | None:
+def _status(doc: Document, view: SentenceView, m: re.Match[str], pos: int) -> MeetingStatus | None:
     if m.group("phone"):
         return MeetingStatus.PHONE_CALL
     if m.group("video"):
         return MeetingStatus.VIDEO_CALL
-    lo, hi = clause_span(doc.text, view.start, view.end, m.start())
+    lo, hi = clause_span(doc.text, view.start, view.end, pos)
     clause = doc.text[lo:hi]
     if m.group("infinitive"):
         return MeetingStatus.PLANNED if _PLANNED_CUE.search(clause) else None
@@ -146,8 +146,10 @@ def _people_in(
 
 
 def _last_person_before(doc: Document, view: SentenceView) -> Person | None:
+    """Whom "Er"/"He" refers to: the subject (first person named outside quotes) of the
+    closest earlier sentence that names someone."""
     for v in reversed(doc.sentences[: view.sent.index]):
-        for p in reversed(v.persons):
+        for p in v.persons:
             if not doc.in_quote(p.start):
                 return p.person
     return None
@@ -160,21 +162,25 @@ def extract_meetings(doc: Document, index: PeopleIndex) -> list[MeetingDraft]:
     for view in doc.sentences:
         if not view.cats & MEETING:
             continue
-        for m in _TRIGGER.finditer(text, view.start, view.end):
-            if doc.in_quote(m.start()):
+        low = lower(view.sent.text)
+        for m in _TRIGGER.finditer(low):
+            t_start, t_end = view.start + m.start(), view.start + m.end()
+            if doc.in_quote(t_start):
                 continue
-            status = _status(doc, view, m)
+            if m.group("infinitive") == "treffen" and text[t_start] == "T":
+                continue  # the noun "Treffen" alone says nothing about a meeting
+            status = _status(doc, view, m, t_start)
             if status is None:
                 continue
-            trap = find_trap(text, view.start, view.end, m.start(), year, allow_hypothetical=True)
+            trap = find_trap(text, view.start, view.end, t_start, year, allow_hypothetical=True)
             if trap is not None:
                 continue
             place = _place(doc, view)
             day = _meeting_day(doc, view, status, place)
-            subject_side = _people_in(doc, view, view.start, m.start(), day, index)
-            obj_end_m = _OBJECT_END.search(text, m.end(), view.end)
+            subject_side = _people_in(doc, view, view.start, t_start, day, index)
+            obj_end_m = _OBJECT_END.search(text, t_end, view.end)
             obj_end = obj_end_m.start() if obj_end_m else view.end
-            objects = _people_in(doc, view, m.end(), obj_end, day, index)
+            objects = _people_in(doc, view, t_end, obj_end, day, index)
             subjects: list[Person] = []
             if subject_side:
                 pos, person = subject_side[-1]

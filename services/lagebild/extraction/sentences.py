@@ -31,11 +31,72 @@ class Sentence:
 
 
 _ABBREVIATIONS = frozenset(
-    """
-    z.b d.h u.a o.ä bzw ca dr prof nr st sog vgl ggf usw etc inkl evtl mio mrd jh jhd abs
-    u.s u.k u.n e.u mr mrs ms jr sr gen lt col capt sgt gov sen rep no vs e.g i.e approx
-    jan feb mar apr jun jul aug sep sept oct okt nov dec dez mt ft corp inc ltd co
-    """.split()
+    [
+        "z.b",
+        "d.h",
+        "u.a",
+        "o.ä",
+        "bzw",
+        "ca",
+        "dr",
+        "prof",
+        "nr",
+        "st",
+        "sog",
+        "vgl",
+        "ggf",
+        "usw",
+        "etc",
+        "inkl",
+        "evtl",
+        "mio",
+        "mrd",
+        "jh",
+        "jhd",
+        "abs",
+        "u.s",
+        "u.k",
+        "u.n",
+        "e.u",
+        "mr",
+        "mrs",
+        "ms",
+        "jr",
+        "sr",
+        "gen",
+        "lt",
+        "col",
+        "capt",
+        "sgt",
+        "gov",
+        "sen",
+        "rep",
+        "no",
+        "vs",
+        "e.g",
+        "i.e",
+        "approx",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "okt",
+        "nov",
+        "dec",
+        "dez",
+        "mt",
+        "ft",
+        "corp",
+        "inc",
+        "ltd",
+        "co",
+    ]
 )
 
 _GERMAN_MONTHS = (
@@ -48,11 +109,59 @@ _NEXT_STARTS_SENTENCE = re.compile(r"""["'„“«»‘(\[]*[A-ZÄÖÜ0-9]""")
 _WORD_BEFORE = re.compile(r"([\w.]+)$")
 _WORD_AFTER = re.compile(r"\s*[\"'„“«»]*(\w+)")
 _SENTENCE_STARTERS = frozenset(
-    """
-    der die das dem den des er sie es ein eine einer wir ich in im am an auf auch und aber
-    doch nach bei bisher zudem derweil dies diese dieser the a an he she it they we in on at
-    this that these but and after as however meanwhile
-    """.split()
+    [
+        "der",
+        "die",
+        "das",
+        "dem",
+        "den",
+        "des",
+        "er",
+        "sie",
+        "es",
+        "ein",
+        "eine",
+        "einer",
+        "wir",
+        "ich",
+        "in",
+        "im",
+        "am",
+        "an",
+        "auf",
+        "auch",
+        "und",
+        "aber",
+        "doch",
+        "nach",
+        "bei",
+        "bisher",
+        "zudem",
+        "derweil",
+        "dies",
+        "diese",
+        "dieser",
+        "the",
+        "a",
+        "an",
+        "he",
+        "she",
+        "it",
+        "they",
+        "we",
+        "in",
+        "on",
+        "at",
+        "this",
+        "that",
+        "these",
+        "but",
+        "and",
+        "after",
+        "as",
+        "however",
+        "meanwhile",
+    ]
 )
 _ORDINAL_DATE_AFTER = re.compile(rf"(?:{_GERMAN_MONTHS})\b", re.IGNORECASE)
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")

@@ -65,6 +65,7 @@ def find_trap(
     *,
     allow_hypothetical: bool = False,
     allow_negation: bool = False,
+    allow_historical: bool = False,
 ) -> Trap | None:
     """Why the trigger at ``pos`` in sentence ``text[lo:hi]`` reports no event (None if it does)."""
     c_start, c_end = clause_span(text, lo, hi, pos)
@@ -72,9 +73,10 @@ def find_trap(
     sentence = text[lo:hi]
     if _CONDITIONAL_START.match(sentence) or _CONDITIONAL_INNER.search(clause):
         return "conditional"
-    for m in _YEAR.finditer(clause):
-        if int(m.group(1)) < year:
-            return "historical"
+    if not allow_historical:
+        for m in _YEAR.finditer(clause):
+            if int(m.group(1)) < year:
+                return "historical"
     if not allow_hypothetical and _HYPOTHETICAL.search(clause):
         return "hypothetical"
     if not allow_negation and _NEGATION.search(clause):

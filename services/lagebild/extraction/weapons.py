@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 from lagebild.models.events import WeaponClass
@@ -65,11 +66,31 @@ _LEXICON: list[tuple[str, WeaponClass | None, str | None]] = [
      None),
 ]  # fmt: skip
 
-_WEAPON_RE = re.compile(
-    "|".join(rf"(?P<w{i}>(?<!\w){pat}(?!\w))" for i, (pat, _, _) in enumerate(_LEXICON)),
-    re.IGNORECASE,
+_WEAPON_RE = re.compile(  # full-matched against one lower-cased token or short phrase
+    "|".join(f"(?P<w{i}>{pat})" for i, (pat, _, _) in enumerate(_LEXICON))
 )
 _NORTH_KOREAN = re.compile(r"nordkorean\w*|north korean|in nordkorea|in north korea", re.I)
+_TOKEN = re.compile(r"[^\W_][\w]*(?:-\w+)*")
+# First words of multi-word terms ("cruise missiles", "ballistische Raketen", "air strike").
+_MODIFIERS = frozenset(
+    [
+        "cruise",
+        "ballistic",
+        "ballistische",
+        "ballistischen",
+        "ballistischer",
+        "glide",
+        "guided",
+        "air",
+        "aerial",
+        "ground",
+        "multiple",
+        "multiple-rocket",
+        "unmanned",
+        "hypersonic",
+        "shot",
+    ]
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,20 +101,61 @@ class WeaponMention:
     model: str | None
 
 
+_Class = tuple[WeaponClass | None, str | None] | None
+
+
+@lru_cache(maxsize=8192)
+def _classify(term: str) -> _Class:
+    """(class, model) of a lower-cased token or phrase; (None, None) for air defence."""
+    m = _WEAPON_RE.fullmatch(term)
+    if m is None:
+        if "-" in term and term[:2] not in {"kh", "ch", "kn"}:
+            parts = [_classify(p) for p in term.split("-")]
+            found = [p for p in parts if p is not None]
+            if any(p[0] is None for p in found):
+                return None, None
+            found = [p for p in found if p[0] is not None]
+            if found:
+                with_model = [p for p in found if p[1]]
+                return with_model[0] if with_model else found[-1]
+        return None
+    _, cls, model = _LEXICON[int((m.lastgroup or "w0")[1:])]
+    return cls, model
+
+
 def find_weapons(text: str, start: int = 0, end: int | None = None) -> list[WeaponMention]:
     """Weapon mentions in ``text[start:end]`` (air-defence words are skipped)."""
     stop = len(text) if end is None else end
+    tokens = [(m.start(), m.end(), m.group().lower()) for m in _TOKEN.finditer(text, start, stop)]
     out: list[WeaponMention] = []
-    for m in _WEAPON_RE.finditer(text, start, stop):
-        index = int((m.lastgroup or "w0")[1:])
-        _, cls, model = _LEXICON[index]
-        if cls is None:
+    i = 0
+    while i < len(tokens):
+        t_start, t_end, word = tokens[i]
+        result: _Class = None
+        span_end = t_end
+        if word in _MODIFIERS:
+            for n in (3, 2):
+                if i + n <= len(tokens):
+                    phrase = " ".join(t[2] for t in tokens[i : i + n])
+                    result = _classify(phrase)
+                    if result is not None:
+                        span_end = tokens[i + n - 1][1]
+                        i += n - 1
+                        break
+        if result is None:
+            result = _classify(word)
+        i += 1
+        if result is None or result[0] is None:
             continue
-        if cls is WeaponClass.BALLISTIC_MISSILE and model is None:
-            origin = _NORTH_KOREAN.search(text, m.end(), min(stop, m.end() + 40))
-            if origin:
-                model = "North Korean ballistic missile"
-        out.append(WeaponMention(m.start(), m.end(), cls, model))
+        cls, model = result
+        assert cls is not None
+        if (
+            cls is WeaponClass.BALLISTIC_MISSILE
+            and model is None
+            and _NORTH_KOREAN.search(text, span_end, min(stop, span_end + 40))
+        ):
+            model = "North Korean ballistic missile"
+        out.append(WeaponMention(t_start, span_end, cls, model))
     return out
 
 

@@ -2,7 +2,8 @@
 
 Built by the project's ``make_app`` factory, so it gets exactly the knobs (and the recovery
 fix) the services get. Settings come from ``LAGEBILD_RACE_*`` like a service's, e.g.
-``LAGEBILD_RACE_WORKER__RECOVERY_FIX=false``. Run with ``python -m tests.integration.apps.race_app``.
+``LAGEBILD_RACE_WORKER__RECOVERY_FIX=false``.
+Run it with ``python -m tests.integration.apps.race_app`` from the repository root.
 """
 
 from __future__ import annotations
