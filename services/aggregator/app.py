@@ -6,7 +6,6 @@ import logging
 from collections.abc import Iterator
 from typing import Any
 
-import faust
 from faust.web import Request, Response, View
 from pydantic import ValidationError
 
@@ -42,10 +41,12 @@ updates_topic = app.topic(
 incidents_table = app.Table(
     "incidents",
     partitions=settings.topics.events_partitions,
-    schema=faust.Schema(
-        key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw"
-    ),
+    # bytes → faust's "raw" codec for the changelog too (a Schema argument would only
+    # affect the stream side, and recovery would then try to parse JSON: measured).
+    key_type=bytes,
+    value_type=bytes,
 )
+
 
 
 def owned_buckets() -> Iterator[Bucket]:

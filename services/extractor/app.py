@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import time
 from typing import Any
@@ -9,12 +10,14 @@ from typing import Any
 import orjson
 
 from extractor.metrics import ExtractorMetrics
+from extractor.revisions import RevisionTracker
 from extractor.settings import ExtractorSettings
-from lagebild.extraction import extract
+from lagebild.extraction.budget import ExtractionTimeout, extract_within_budget
 from lagebild.ingest import InvalidArticle, parse_article
 from lagebild.kafka.dlq import dlq_headers
 from lagebild.kafka.faust_app import add_standard_pages, make_app
 from lagebild.kafka.lag import register_consumer_lag
+from lagebild.sanitize import charset_of
 
 log = logging.getLogger("lagebild.extractor")
 
@@ -34,6 +37,17 @@ events_topic = app.topic(
     settings.topics.events, key_serializer="raw", value_serializer="raw", internal=False
 )
 dlq_topic = app.topic(settings.topics.dlq, key_serializer="raw", value_serializer="raw")
+revisions = RevisionTracker(settings.revision_memory)
+
+
+def declared_charset(message: Any) -> str | None:
+    """The charset of a ``content-type`` header, for producers that send non-UTF-8 JSON."""
+    headers = message.headers or ()
+    items = headers.items() if isinstance(headers, dict) else headers
+    for name, value in items:
+        if name.lower() == "content-type" and value:
+            return charset_of(value.decode("latin-1"))
+    return None
 
 
 async def dead_letter(message: Any, stage: str, error: InvalidArticle) -> None:
@@ -57,13 +71,24 @@ async def extract_articles(stream: Any) -> None:
     async for event in stream.events():
         message = event.message
         try:
-            article = parse_article(message.value, settings.max_article_bytes)
+            article = parse_article(
+                message.value,
+                settings.max_article_bytes,
+                charset=declared_charset(message),
+                now=dt.datetime.now(dt.UTC),
+            )
         except InvalidArticle as error:
             await dead_letter(message, "validate", error)
             continue
         started = time.perf_counter()
         try:
-            events = extract(article)
+            result = extract_within_budget(article, settings.budget)
+        except ExtractionTimeout as exc:
+            log.warning("extraction of article %s ran out of time", article.id)
+            timeout = InvalidArticle("extraction_timeout", str(exc))
+            timeout.__cause__ = exc
+            await dead_letter(message, "extract", timeout)
+            continue
         except Exception as exc:  # a bug in one rule must not stop the partition
             log.exception("extraction failed for article %s", article.id)
             failure = InvalidArticle("extraction_failed", f"{type(exc).__name__}: {exc}")
@@ -71,13 +96,16 @@ async def extract_articles(stream: Any) -> None:
             await dead_letter(message, "extract", failure)
             continue
         metrics.extraction_seconds.observe(time.perf_counter() - started)
-        for item in events:
+        if result.truncated:
+            metrics.truncated.inc()
+        for item in result.events:
             await events_topic.send(
                 key=item.incident_key.encode(),
                 value=orjson.dumps(item.model_dump(mode="json")),
             )
             metrics.events.labels(item.type).inc()
-        metrics.articles.labels("processed").inc()
+        revised = revisions.observe(article.id, article.text)
+        metrics.articles.labels("revised" if revised else "processed").inc()
 
 
 add_standard_pages(app, metrics.registry)

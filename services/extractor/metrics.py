@@ -12,7 +12,8 @@ class ExtractorMetrics:
         self.articles = Counter(
             "lagebild_articles_consumed_total",
             "Articles read from the articles topic, by outcome.",
-            ["outcome"],  # processed | dead_lettered
+            # processed | revised (same id, new text) | dead_lettered | unsupported_language
+            ["outcome"],
             registry=self.registry,
         )
         self.events = Counter(
@@ -25,6 +26,11 @@ class ExtractorMetrics:
             "lagebild_dead_letters_total",
             "Messages sent to the dead-letter topic, by stage and reason.",
             ["stage", "reason"],
+            registry=self.registry,
+        )
+        self.truncated = Counter(
+            "lagebild_articles_truncated_total",
+            "Articles whose text was shortened or re-split to fit the extraction budget.",
             registry=self.registry,
         )
         self.extraction_seconds = Histogram(

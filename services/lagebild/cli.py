@@ -67,22 +67,48 @@ def cmd_events(args: argparse.Namespace, settings: CliSettings) -> int:
 
 
 def cmd_dlq(args: argparse.Namespace, settings: CliSettings) -> int:
-    from lagebild.kafka.clients import follow
-    from lagebild.kafka.dlq import read_dlq_headers
+    """``dlq`` / ``dlq list``: one JSON line per dead letter; ``dlq replay``: re-publish."""
+    from lagebild.kafka.replay import DeadLetter, read_dead_letters, replay_dead_letters
 
-    async def run() -> int:
-        async for key, value, headers in follow(
-            settings.kafka, settings.topics.dlq, True, args.idle_timeout
+    reason, stage = getattr(args, "reason", None), getattr(args, "stage", None)
+
+    def show(letter: DeadLetter, target: str | None = None) -> None:
+        record = {
+            "partition": letter.partition,
+            "offset": letter.offset,
+            "key": letter.key.decode(errors="replace") if letter.key else None,
+            "errors": letter.errors,
+            "value": (letter.value or b"")[:200].decode(errors="replace"),
+        }
+        if target:
+            record["replay_to"] = target
+        sys.stdout.write(orjson.dumps(record).decode() + "\n")
+
+    async def run_list() -> int:
+        async for letter in read_dead_letters(
+            settings.kafka, settings.topics.dlq, args.idle_timeout
         ):
-            record = {
-                "key": key.decode(errors="replace") if key else None,
-                "errors": read_dlq_headers(headers),
-                "value": (value or b"")[:200].decode(errors="replace"),
-            }
-            sys.stdout.write(orjson.dumps(record).decode() + "\n")
+            if letter.matches(reason, stage):
+                show(letter)
         return 0
 
-    return asyncio.run(run())
+    if getattr(args, "dlq_command", None) != "replay":
+        return asyncio.run(run_list())
+    count = asyncio.run(
+        replay_dead_letters(
+            settings.kafka,
+            settings.topics.dlq,
+            settings.topics.articles,
+            reason=reason,
+            stage=stage,
+            dry_run=args.dry_run,
+            idle_timeout=args.idle_timeout,
+            on_replayed=show if args.dry_run else None,
+        )
+    )
+    verb = "would replay" if args.dry_run else "replayed"
+    print(f"{verb} {count} dead letter(s)", file=sys.stderr)
+    return 0
 
 
 def cmd_topics(args: argparse.Namespace, settings: CliSettings) -> int:
@@ -157,9 +183,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--topic", help="another topic than the events topic")
     p.set_defaults(func=cmd_events)
 
-    p = sub.add_parser("dlq", help="list dead letters with their reasons")
+    p = sub.add_parser("dlq", help="list (default) or replay dead letters")
     p.add_argument("--idle-timeout", type=float, default=2.0)
     p.set_defaults(func=cmd_dlq)
+    dlq_sub = p.add_subparsers(dest="dlq_command")
+    for name, text in (("list", "list dead letters"), ("replay", "re-publish to their topic")):
+        q = dlq_sub.add_parser(name, help=text)
+        q.add_argument("--reason", help="only this reason code, e.g. not_utf8")
+        q.add_argument("--stage", help="only this stage: validate, extract, aggregate")
+        q.add_argument("--idle-timeout", type=float, default=2.0, help="stop after S silent s")
+        if name == "replay":
+            q.add_argument("--dry-run", action="store_true", help="show what would be replayed")
 
     p = sub.add_parser("topics", help="create the topics (idempotent)")
     p.set_defaults(func=cmd_topics)

@@ -48,13 +48,25 @@ def metric_sum(
     )
 
 
-def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:
+def wait_for(
+    condition: Callable[[], bool],
+    timeout: float,
+    what: str,
+    status: Callable[[], object] | None = None,
+) -> None:
+    """Poll ``condition`` until true; on timeout say what was expected and what was seen."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():
             return
         time.sleep(0.1)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+    seen = ""
+    if status is not None:
+        try:
+            seen = f"; last seen: {status()}"
+        except Exception as exc:  # the status itself may be what is broken
+            seen = f"; status unavailable: {exc!r}"
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}{seen}")
 
 
 @dataclass

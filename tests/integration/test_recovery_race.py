@@ -33,9 +33,12 @@ pytestmark = pytest.mark.integration
 MODULE = "tests.integration.apps.race_app"
 PREFIX = "LAGEBILD_RACE_"
 CYCLES = 5
-# Each partition adds an OffsetFetch round trip to the seek inside the race window: with 16 the
-# unfixed worker loses events on most restarts, with the project's 4 only on some.
+# Timing knobs that widen and hit the race window; they change no logic. Each partition adds an
+# OffsetFetch round trip to the seek inside the window, and a short fetch wait lets the fetcher
+# answer within it (faust's in-flight long poll otherwise delays it by up to the wait). With the
+# project's 4 partitions and 100 ms the unfixed worker loses events on some restarts only.
 PARTITIONS = 16
+FETCH_MAX_WAIT_MS = 10
 BATCH = 400  # events published while the worker runs, and as many while it is dead, per cycle
 FIX_DISABLED = os.environ.get("LAGEBILD_DISABLE_RECOVERY_FIX") == "1"
 
@@ -82,6 +85,7 @@ def test_no_event_lost_across_kill_and_restart(
 ) -> None:
     # Inherited by the worker processes (ServiceProcess passes os.environ on).
     monkeypatch.setenv(f"{PREFIX}WORKER__COMMIT_INTERVAL_S", "0.5")
+    monkeypatch.setenv(f"{PREFIX}WORKER__FETCH_MAX_WAIT_MS", str(FETCH_MAX_WAIT_MS))
     monkeypatch.setenv(f"{PREFIX}WORKER__RECOVERY_FIX", "false" if FIX_DISABLED else "true")
     broker = EmbeddedBroker(log_file=tmp_path / "broker.log")
     bootstrap = broker.start()

@@ -36,7 +36,7 @@ def test_naive_timestamp_is_utc() -> None:
         (b"\xff\xfe\x00garbage", "not_utf8"),
         (b"[1, 2]", "not_an_object"),
         (orjson.dumps({"id": "x", "text": "t"}), "missing_field"),
-        (orjson.dumps({**VALID, "text": "   "}), "invalid_field"),
+        (orjson.dumps({**VALID, "text": "   "}), "empty_text"),
         (orjson.dumps({**VALID, "published_at": "yesterday-ish"}), "invalid_field"),
         (orjson.dumps({**VALID, "id": ""}), "invalid_field"),
         (None, "not_json"),

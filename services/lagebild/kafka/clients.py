@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Callable, Iterable
+from contextlib import asynccontextmanager
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.errors import KafkaError
@@ -12,6 +14,60 @@ from lagebild.ingest import article_bytes
 from lagebild.kafka.config import KafkaSettings
 from lagebild.kafka.topics import BrokerUnavailable
 from lagebild.models import Article
+
+log = logging.getLogger(__name__)
+
+
+@asynccontextmanager
+async def consumer_started(
+    consumer: AIOKafkaConsumer, kafka: KafkaSettings, timeout: float = 10.0
+) -> AsyncIterator[AIOKafkaConsumer]:
+    """Start ``consumer`` (BrokerUnavailable if Kafka does not answer) and always stop it."""
+    try:
+        await asyncio.wait_for(consumer.start(), timeout)
+    except (KafkaError, OSError, TimeoutError) as exc:
+        await consumer.stop()
+        raise BrokerUnavailable(f"cannot reach Kafka at {kafka.bootstrap_servers}: {exc}") from exc
+    try:
+        yield consumer
+    finally:
+        await consumer.stop()
+
+
+async def send_with_retry(
+    producer: AIOKafkaProducer,
+    topic: str,
+    value: bytes,
+    key: bytes | None,
+    give_up_after: float = 60.0,
+) -> None:
+    """Send and wait for the acknowledgement, retrying with exponential backoff (0.5 s … 8 s).
+
+    aiokafka already retries retriable errors within one request timeout; this covers a broker
+    that is down for longer (a restart). Past ``give_up_after`` s it raises BrokerUnavailable.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + give_up_after
+    delay, attempt = 0.5, 1
+    while True:
+        try:
+            await producer.send_and_wait(topic, value, key=key)
+            return
+        except KafkaError as exc:
+            if loop.time() + delay > deadline:
+                raise BrokerUnavailable(
+                    f"giving up on {topic} after {attempt} attempts in {give_up_after:.0f} s: "
+                    f"{type(exc).__name__}: {exc}"
+                ) from exc
+            log.warning(
+                "publishing to %s failed (attempt %d: %s); retrying in %.1f s",
+                topic,
+                attempt,
+                type(exc).__name__,
+                delay,
+            )
+            await asyncio.sleep(delay)
+            delay, attempt = min(delay * 2, 8.0), attempt + 1
 
 
 async def start_producer(kafka: KafkaSettings, timeout: float = 10.0) -> AIOKafkaProducer:
@@ -39,8 +95,13 @@ async def publish_articles(
     articles: Iterable[Article],
     on_sent: Callable[[Article], None] | None = None,
     window: int = 256,
+    give_up_after: float = 60.0,
 ) -> int:
-    """Publish with the article id as key; waits for every acknowledgement. Returns the count."""
+    """Publish with the article id as key; waits for every acknowledgement. Returns the count.
+
+    A failed send (broker down) is retried one by one with backoff (:func:`send_with_retry`);
+    order within a window is then not guaranteed, which is fine for independent articles.
+    """
     producer = await start_producer(kafka)
     sent = 0
     try:
@@ -49,7 +110,12 @@ async def publish_articles(
         async def drain() -> None:
             nonlocal sent
             for article, future in pending:
-                await future
+                try:
+                    await future
+                except KafkaError:
+                    await send_with_retry(
+                        producer, topic, article_bytes(article), article.id.encode(), give_up_after
+                    )
                 sent += 1
                 if on_sent:
                     on_sent(article)
@@ -81,19 +147,12 @@ async def follow(
         auto_offset_reset="earliest" if from_beginning else "latest",
         fetch_max_wait_ms=100,
     )
-    try:
-        await asyncio.wait_for(consumer.start(), 10)
-    except (KafkaError, OSError, TimeoutError) as exc:
-        await consumer.stop()
-        raise BrokerUnavailable(f"cannot reach Kafka at {kafka.bootstrap_servers}: {exc}") from exc
-    loop = asyncio.get_running_loop()
-    last_message = loop.time()
-    try:
+    async with consumer_started(consumer, kafka):
+        loop = asyncio.get_running_loop()
+        last_message = loop.time()
         while idle_timeout is None or loop.time() - last_message < idle_timeout:
             batches = await consumer.getmany(timeout_ms=200)
             for messages in batches.values():
                 for message in messages:
                     last_message = loop.time()
                     yield message.key, message.value, list(message.headers or ())
-    finally:
-        await consumer.stop()
