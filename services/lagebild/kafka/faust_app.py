@@ -116,11 +116,11 @@ def make_app(app_id: str, kafka: KafkaSettings, worker: WorkerSettings, **extra:
     )
 
 
-def run_worker(app: faust.App, loglevel: str = "info") -> None:
-    """Run a faust worker in this process until SIGTERM/SIGINT."""
-    from faust.worker import Worker
+def run_worker(app: faust.App, loglevel: str = "info", hard_exit_after: float = 8.0) -> None:
+    """Run a faust worker until SIGTERM/SIGINT; the exit is bounded (see kafka.shutdown)."""
+    from lagebild.kafka.shutdown import run_graceful
 
-    Worker(app, loglevel=loglevel, redirect_stdouts=False).execute_from_commandline()
+    run_graceful(app, loglevel, hard_exit_after)
 
 
 def readiness(app: faust.App) -> dict[str, Any]:
