@@ -48,7 +48,6 @@ incidents_table = app.Table(
 )
 
 
-
 def owned_buckets() -> Iterator[Bucket]:
     """Buckets on partitions this worker currently owns (standby copies excluded)."""
     topic = events_topic.get_topic_name()

@@ -11,6 +11,7 @@ import asyncio
 import datetime as dt
 import logging
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -159,6 +160,19 @@ def cmd_broker(args: argparse.Namespace, settings: CliSettings) -> int:
     return 0
 
 
+def cmd_replay(args: argparse.Namespace, settings: CliSettings) -> int:
+    from lagebild.replay import run_replay
+
+    started = time.monotonic()
+    counters = run_replay(settings, timeout_s=args.timeout, keep=args.keep)
+    print(
+        orjson.dumps(
+            {"counters": counters, "seconds": round(time.monotonic() - started, 1)}
+        ).decode()
+    )
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace, settings: CliSettings) -> int:
     from lagebild.demo import run_demo
 
@@ -212,6 +226,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("broker", help="run the embedded broker in the foreground")
     p.add_argument("--port", type=int, default=None, help="default: a free port")
     p.set_defaults(func=cmd_broker)
+
+    p = sub.add_parser("replay", help="rebuild all incidents and counters from the articles topic")
+    p.add_argument("--timeout", type=float, default=3600.0, help="give up after S seconds")
+    p.add_argument("--keep", action="store_true", help="keep serving the rebuilt counters")
+    p.set_defaults(func=cmd_replay)
 
     p = sub.add_parser("demo", help="embedded broker + workers + sample articles + live counters")
     p.add_argument("files", nargs="*", help="more articles to publish after the samples")

@@ -79,14 +79,16 @@ class Pipeline:
     aggregator: ServiceProcess
     services: list[ServiceProcess] = field(default_factory=list)
 
-    def cli(self, *args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
+    def cli(
+        self, *args: str, stdin: bytes | None = None, timeout: float = 60
+    ) -> subprocess.CompletedProcess[bytes]:
         env = {**os.environ, "LAGEBILD_KAFKA__BOOTSTRAP_SERVERS": self.kafka.bootstrap_servers}
         return subprocess.run(
             [sys.executable, "-m", "lagebild.cli", *args],
             env=env,
             input=stdin,
             capture_output=True,
-            timeout=60,
+            timeout=timeout,
             check=False,
         )
 
