@@ -64,6 +64,14 @@ class SituationCollector(Collector):
         for (kind, region), value in sorted(totals.casualties.items()):
             casualties.add_metric([kind, region], value)
         yield casualties
+        people = GaugeMetricFamily(
+            "lagebild_meetings_by_participant",
+            "Meetings held, by canonical participant (names come from the people data file).",
+            labels=["participant"],
+        )
+        for name, value in sorted(totals.participants.items()):
+            people.add_metric([name], value)
+        yield people
         daily = GaugeMetricFamily(
             "lagebild_daily",
             f"Headline counters by the day incidents happened (the last {DAILY_WINDOW_DAYS} days).",

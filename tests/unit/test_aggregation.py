@@ -232,3 +232,32 @@ def test_per_day_series_add_up_to_the_headline() -> None:
     for name, value in totals.headline.items():
         assert sum(v for (n, _), v in totals.daily.items() if n == name) == value
     assert totals.daily[("attacks", DAY.isoformat())] == 1
+
+
+def test_meetings_by_participant_count_held_meetings_only() -> None:
+    def talks(event_id: str, names: list[str], status: MeetingStatus) -> MeetingEvent:
+        return MeetingEvent(
+            event_id=event_id,
+            incident_key="meeting|" + "+".join(sorted(names)),
+            article_id="a",
+            published_at=_published(6),
+            date=DAY,
+            extractor_version="test",
+            evidence=_evidence("a"),
+            participants=[Participant(name=n) for n in names],
+            status=status,
+        )
+
+    table = fold(
+        [
+            talks("m1", ["Mark Rutte", "Donald Trump"], MeetingStatus.HELD),
+            talks("m2", ["Donald Trump", "Mark Rutte"], MeetingStatus.HELD),  # same meeting
+            talks("m3", ["Mark Rutte", "Pete Hegseth"], MeetingStatus.HELD),
+            talks("m4", ["Donald Trump", "Vladimir Putin"], MeetingStatus.PHONE_CALL),
+            talks("m5", ["Donald Trump", "Xi Jinping"], MeetingStatus.PLANNED),
+        ]
+    )
+    totals = summarize(table.values())
+    assert totals.participants == {"Mark Rutte": 2, "Donald Trump": 1, "Pete Hegseth": 1}
+    assert totals.headline["meetings"] == 2
+    assert totals.headline["calls"] == 1

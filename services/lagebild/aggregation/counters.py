@@ -41,6 +41,7 @@ class Totals(BaseModel):
     weapons: dict[tuple[str, str, str], int]  # (outcome, weapon_class, region) -> count
     casualties: dict[tuple[str, str], int]  # (kind, region) -> people
     daily: dict[tuple[str, str], int]  # (headline counter, ISO date) -> value
+    participants: dict[str, int]  # canonical person -> meetings held (calls excluded)
 
 
 def _contributions(incident: Incident) -> dict[str, int]:
@@ -64,6 +65,7 @@ def summarize(incidents: Iterable[Incident]) -> Totals:
     weapons: Counter[tuple[str, str, str]] = Counter()
     casualties: Counter[tuple[str, str]] = Counter()
     daily: Counter[tuple[str, str]] = Counter()
+    participants: Counter[str] = Counter()
     for incident in incidents:
         if not incident.counted:
             continue
@@ -81,10 +83,13 @@ def summarize(incidents: Iterable[Incident]) -> Totals:
             for kind in ("killed", "injured"):
                 if kind in figures:
                     casualties[(kind, incident.region)] += figures[kind]
+        elif incident.status == "held":
+            participants.update(incident.participants)
     return Totals(
         headline=dict(headline),
         incidents=dict(by_incident),
         weapons=dict(weapons),
         casualties=dict(casualties),
         daily=dict(daily),
+        participants=dict(participants),
     )

@@ -58,6 +58,7 @@ class Report(BaseModel):
     is_update: bool = False
     weapon_class: str = "none"
     status: str | None = None
+    participants: list[str] = Field(default_factory=list)
     figures: dict[str, int] = Field(default_factory=dict)
     sentence: str = ""
     start: int = 0
@@ -85,6 +86,10 @@ class Incident(BaseModel):
         """A meeting's strongest reported status: held > video call > phone call > planned."""
         statuses = {r.status for r in self.reports.values() if r.status}
         return next((s for s in _STATUS_STRENGTH if s in statuses), None)
+
+    @property
+    def participants(self) -> list[str]:
+        return sorted({name for r in self.reports.values() for name in r.participants})
 
     @property
     def counted(self) -> bool:
@@ -171,6 +176,9 @@ def _report(event: AnyEvent) -> Report:
         is_update=isinstance(event, CasualtiesEvent) and event.is_update,
         weapon_class=event.weapon_class.value if isinstance(event, AttackEvent) else "none",
         status=event.status.value if isinstance(event, MeetingEvent) else None,
+        participants=[p.name for p in event.participants]
+        if isinstance(event, MeetingEvent)
+        else [],
         figures=figures,
         sentence=evidence.sentence[:500],
         start=evidence.start,
