@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from lagebild.broker import EmbeddedBroker, free_port
 from lagebild.kafka.clients import publish_articles
@@ -135,13 +135,16 @@ def test_sigterm_commits_offsets_and_exits_within_10s(stack: Stack) -> None:
         assert service.process.returncode == 0
 
     async def committed() -> int:
-        admin = AIOKafkaAdminClient(**stack.kafka.aiokafka_kwargs())
-        await admin.start()
+        # The admin client's OffsetFetch version does not decode on Tansu; a consumer's does.
+        consumer = AIOKafkaConsumer(
+            **stack.kafka.aiokafka_kwargs(), group_id=stack.extractor_id, enable_auto_commit=False
+        )
+        await consumer.start()
         try:
-            offsets = await admin.list_consumer_group_offsets(stack.extractor_id)
+            partitions = [TopicPartition("articles", p) for p in range(4)]
+            return sum([await consumer.committed(tp) or 0 for tp in partitions])
         finally:
-            await admin.close()
-        return sum(meta.offset for tp, meta in offsets.items() if tp.topic == "articles")
+            await consumer.stop()
 
     assert asyncio.run(committed()) == count
     # A restarted worker of the same group resumes after the committed offsets: nothing again.

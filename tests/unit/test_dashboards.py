@@ -83,6 +83,7 @@ def test_situation_has_the_promised_panels_and_filters() -> None:
     assert types["Incidents by region"] == "geomap"
     assert types["By region"] == "table"
     assert {"Attacks", "Killed", "Injured", "Meetings", "Drones", "Missiles"} <= set(types)
+    assert types["Meetings by participant"] == "bargauge"
     assert {v["name"] for v in data["templating"]["list"]} == {"region", "weapon_class"}
     layer = next(p for p in data["panels"] if p["type"] == "geomap")["options"]["layers"][0]
     assert layer["location"]["gazetteer"] == "public/gazetteer/lagebild-regions.json"

@@ -210,18 +210,48 @@ def incident_map() -> geomap.Panel:
 
 
 def meetings_panel() -> bargauge.Panel:
+    # Bounded label: participants are canonical names from the people data file.
     return (
         bargauge.Panel()
-        .title("Meetings by region")
-        .description(
-            "Held meetings by place. Participants are not exported as metrics "
-            "(unbounded labels); see `lagebild events` for who met whom."
-        )
-        .grid_pos(at(0, 28, 24, 6))
+        .title("Meetings by participant")
+        .description("Meetings held (not planned, not calls), by canonical participant.")
+        .grid_pos(at(0, 28, 12, 8))
         .with_target(
-            query(f"sum by (region) ({MEETINGS})", "{{region}}", instant=True, table=False)
+            query(
+                "sort_desc(sum by (participant) (lagebild_meetings_by_participant))",
+                "{{participant}}",
+                instant=True,
+            )
         )
-        .mappings(region_mappings())  # type: ignore[arg-type]
+        .orientation(common.VizOrientation.HORIZONTAL)
+        .display_mode(common.BarGaugeDisplayMode.BASIC)
+        .decimals(0)
+    )
+
+
+def incident_days_panel() -> bargauge.Panel:
+    # By the day incidents happened (event date), unlike "Reported per day" (processing time).
+    return (
+        bargauge.Panel()
+        .title("Attacks and killed by day of the incident")
+        .description("From lagebild_daily: the last 31 days up to the newest incident.")
+        .grid_pos(at(12, 28, 12, 8))
+        .with_target(
+            query(
+                'sum by (date) (lagebild_daily{counter="attacks"})',
+                "{{date}} attacks",
+                "A",
+                instant=True,
+            )
+        )
+        .with_target(
+            query(
+                'sum by (date) (lagebild_daily{counter="killed"})',
+                "{{date}} killed",
+                "B",
+                instant=True,
+            )
+        )
         .orientation(common.VizOrientation.HORIZONTAL)
         .display_mode(common.BarGaugeDisplayMode.BASIC)
         .decimals(0)
@@ -289,5 +319,6 @@ def build() -> DashboardModel:
         .with_panel(region_table())
         .with_panel(incident_map())
         .with_panel(meetings_panel())
+        .with_panel(incident_days_panel())
     )
     return builder.build()

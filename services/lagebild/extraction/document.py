@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from lagebild.extraction.dates import DateContext, DateMention
 from lagebild.extraction.lexicon import DATE, categories
 from lagebild.extraction.people import PeopleIndex, PersonMatch, RoleMatch
-from lagebild.extraction.places import Gazetteer, PlaceMatch
+from lagebild.extraction.places import Gazetteer, MultiMatcher, PlaceMatch
 from lagebild.extraction.sentences import Sentence, split_sentences
 from lagebild.models.article import Article
 
@@ -24,6 +24,21 @@ __all__ = ["Document", "SentenceView", "detect_language"]
 _QUOTE_RE = re.compile(r'"[^"\n]*"|„[^“”"\n]*[“”"]|“[^”\n]*”|«[^»\n]*»|»[^«\n]*«')
 _DE_STOP = re.compile(r"\b(?:der|die|das|und|nicht|mit|sich|auf|ist|den|von|dem|zu|ein|eine)\b")
 _EN_STOP = re.compile(r"\b(?:the|and|of|to|is|was|with|on|for|that|were|said|by|at)\b")
+
+
+# One scan of the text finds places, names and role phrases (see places.MultiMatcher); built
+# on first use for each (gazetteer, people index) pair.
+_SCANNERS: list[tuple[Gazetteer, PeopleIndex, MultiMatcher]] = []
+
+
+def _scanner(gazetteer: Gazetteer, people: PeopleIndex) -> MultiMatcher:
+    for g, p, matcher in _SCANNERS:
+        if g is gazetteer and p is people:
+            return matcher
+    matcher = MultiMatcher([gazetteer.surfaces, people.surfaces, people.role_surfaces])
+    _SCANNERS.insert(0, (gazetteer, people, matcher))
+    del _SCANNERS[4:]
+    return matcher
 
 
 def detect_language(text: str) -> str:
@@ -86,21 +101,20 @@ class Document:
             views.append(SentenceView(s, mentions, own, para_date, ctx.last, cats=cat))
         self.sentences = views
 
-        def bucket(start: int) -> int:
-            return bisect_right(starts, start) - 1
-
-        for place in gazetteer.find(self.text):
-            i = bucket(place.start)
-            if i >= 0 and place.end <= views[i].end:
-                views[i].places.append(place)
-        for person in people.find(self.text):
-            i = bucket(person.start)
-            if i >= 0 and person.end <= views[i].end:
-                views[i].persons.append(person)
-        for role in people.find_roles(self.text):
-            i = bucket(role.start)
-            if i >= 0 and role.end <= views[i].end:
-                views[i].roles.append(role)
+        places, persons, roles = _scanner(gazetteer, people).find(self.text)
+        text = self.text
+        for start, end, entry in places:
+            i = bisect_right(starts, start) - 1
+            if i >= 0 and end <= views[i].end:
+                views[i].places.append(PlaceMatch(start, end, text[start:end], entry))
+        for start, end, person in persons:
+            i = bisect_right(starts, start) - 1
+            if i >= 0 and end <= views[i].end:
+                views[i].persons.append(PersonMatch(start, end, text[start:end], person))
+        for start, end, (kind, affiliation) in roles:
+            i = bisect_right(starts, start) - 1
+            if i >= 0 and end <= views[i].end:
+                views[i].roles.append(RoleMatch(start, end, text[start:end], kind, affiliation))
 
     def in_quote(self, pos: int) -> bool:
         i = bisect_right(self._quote_starts, pos) - 1

@@ -24,7 +24,7 @@ import datetime
 import functools
 import importlib.resources
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -493,6 +493,7 @@ class PeopleIndex:
         surfaces: dict[str, Person] = dict(generated)
         surfaces.update(explicit)
         self._by_fold = by_fold
+        self._surfaces = surfaces
         self._matcher = AliasMatcher(surfaces)
         self._role_matcher = AliasMatcher(role_phrases())
 
@@ -510,6 +511,16 @@ class PeopleIndex:
     @property
     def people(self) -> tuple[Person, ...]:
         return self._people
+
+    @property
+    def surfaces(self) -> Mapping[str, Person]:
+        """Every name form that :meth:`find` matches, with its person."""
+        return self._surfaces
+
+    @property
+    def role_surfaces(self) -> Mapping[str, tuple[str, str]]:
+        """Every role phrase that :meth:`find_roles` matches, with ``(kind, affiliation)``."""
+        return role_phrases()
 
     def find(self, text: str) -> list[PersonMatch]:
         """Name mentions: whole-word, case-sensitive, leftmost-longest, sorted by start."""

@@ -20,7 +20,7 @@ from __future__ import annotations
 import functools
 import importlib.resources
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, cast
 
@@ -89,26 +89,66 @@ class AliasMatcher:
     def find(self, text: str) -> list[tuple[int, int, Any]]:
         if self._empty or not text:
             return []
-        n = len(text)
-        candidates: list[tuple[int, int, Any]] = []
-        for last, (length, payload) in self._automaton.iter(text):
-            end = last + 1
-            start = end - length
-            if start > 0 and text[start - 1].isalnum():
-                continue
-            if end < n and text[end].isalnum():
-                continue
-            candidates.append((start, end, payload))
-        if not candidates:
-            return []
-        candidates.sort(key=lambda c: (c[0], -c[1]))
-        out: list[tuple[int, int, Any]] = []
-        pos = 0
-        for start, end, payload in candidates:
-            if start >= pos:
-                out.append((start, end, payload))
-                pos = end
-        return out
+        return _leftmost_longest(_whole_words(text, self._automaton.iter(text)))
+
+
+def _whole_words(
+    text: str, hits: Iterable[tuple[int, tuple[int, Any]]]
+) -> list[tuple[int, int, Any]]:
+    """(start, end, payload) of the Aho-Corasick hits that are whole words, in hit order."""
+    n = len(text)
+    out: list[tuple[int, int, Any]] = []
+    for last, (length, payload) in hits:
+        end = last + 1
+        start = end - length
+        if (start and text[start - 1].isalnum()) or (end < n and text[end].isalnum()):
+            continue
+        out.append((start, end, payload))
+    return out
+
+
+def _leftmost_longest(candidates: list[tuple[int, int, Any]]) -> list[tuple[int, int, Any]]:
+    if not candidates:
+        return []
+    candidates.sort(key=lambda c: (c[0], -c[1]))
+    out: list[tuple[int, int, Any]] = []
+    pos = 0
+    for start, end, payload in candidates:
+        if start >= pos:
+            out.append((start, end, payload))
+            pos = end
+    return out
+
+
+class MultiMatcher:
+    """Several :class:`AliasMatcher` vocabularies in one automaton: the text is scanned once
+    and :meth:`find` returns, for each vocabulary, exactly what its own matcher would."""
+
+    __slots__ = ("_automaton", "_count", "_empty")
+
+    def __init__(self, vocabularies: Sequence[Mapping[str, Any]]) -> None:
+        merged: dict[str, list[tuple[int, Any]]] = {}
+        for i, values in enumerate(vocabularies):
+            for surface, payload in values.items():
+                if surface:
+                    merged.setdefault(surface, []).append((i, payload))
+        automaton = ahocorasick.Automaton()
+        for surface, entries in merged.items():
+            automaton.add_word(surface, (len(surface), tuple(entries)))
+        self._count = len(vocabularies)
+        self._empty = len(automaton) == 0
+        if not self._empty:
+            automaton.make_automaton()
+        self._automaton = automaton
+
+    def find(self, text: str) -> list[list[tuple[int, int, Any]]]:
+        out: list[list[tuple[int, int, Any]]] = [[] for _ in range(self._count)]
+        if self._empty or not text:
+            return out
+        for start, end, entries in _whole_words(text, self._automaton.iter(text)):
+            for i, payload in entries:
+                out[i].append((start, end, payload))
+        return [_leftmost_longest(candidates) for candidates in out]
 
 
 def _entry_from_json(obj: dict[str, Any]) -> PlaceEntry:
@@ -202,6 +242,11 @@ class Gazetteer:
     @property
     def entries(self) -> tuple[PlaceEntry, ...]:
         return tuple(self._entries)
+
+    @property
+    def surfaces(self) -> Mapping[str, PlaceEntry]:
+        """Every surface form that :meth:`find` matches, with its entry."""
+        return self._surfaces
 
     def find(self, text: str) -> list[PlaceMatch]:
         """All place mentions in ``text``: whole-word, leftmost-longest, sorted by start."""

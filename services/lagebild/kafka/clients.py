@@ -25,9 +25,11 @@ async def consumer_started(
     """Start ``consumer`` (BrokerUnavailable if Kafka does not answer) and always stop it."""
     try:
         await asyncio.wait_for(consumer.start(), timeout)
-    except (KafkaError, OSError, TimeoutError) as exc:
+    except Exception as exc:  # as in start_producer: every start failure reads the same
         await consumer.stop()
-        raise BrokerUnavailable(f"cannot reach Kafka at {kafka.bootstrap_servers}: {exc}") from exc
+        raise BrokerUnavailable(
+            f"cannot reach Kafka at {kafka.bootstrap_servers}: {type(exc).__name__}: {exc}"
+        ) from exc
     try:
         yield consumer
     finally:
@@ -81,10 +83,10 @@ async def start_producer(kafka: KafkaSettings, timeout: float = 10.0) -> AIOKafk
     )
     try:
         await asyncio.wait_for(producer.start(), timeout)
-    except (KafkaError, OSError, TimeoutError) as exc:
+    except Exception as exc:  # aiokafka's SASL code raises e.g. KeyError on a failed login
         await producer.stop()
         raise BrokerUnavailable(
-            f"cannot reach Kafka at {kafka.bootstrap_servers}: {exc or type(exc).__name__}"
+            f"cannot reach Kafka at {kafka.bootstrap_servers}: {type(exc).__name__}: {exc}"
         ) from exc
     return producer
 

@@ -75,12 +75,18 @@ async def replay_dead_letters(
     on_replayed: Callable[[DeadLetter, str], None] | None = None,
 ) -> int:
     """Re-publish the matching dead letters to their original topic; returns how many."""
+    # Read to the end first, then publish: a replayed message that fails again lands in the
+    # DLQ behind us, and reading while replaying would chase it forever. (End offsets are not
+    # used because Tansu's ListOffsets can undercount, see the README.)
+    letters = [
+        letter
+        async for letter in read_dead_letters(kafka, dlq_topic, idle_timeout)
+        if letter.matches(reason, stage)
+    ]
     producer = None if dry_run else await start_producer(kafka)
     count = 0
     try:
-        async for letter in read_dead_letters(kafka, dlq_topic, idle_timeout):
-            if not letter.matches(reason, stage):
-                continue
+        for letter in letters:
             topic = letter.errors.get("topic") or default_topic
             if producer is not None:
                 origin = f"{dlq_topic}/{letter.partition}/{letter.offset}".encode()

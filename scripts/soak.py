@@ -1,0 +1,190 @@
+"""Soak run: push N articles of mixed content through both workers; report memory and accounting.
+
+    .venv/bin/python scripts/soak.py [--count 100000] [--workdir /tmp/soak]
+
+Starts the embedded broker and one extractor and one aggregator, publishes valid articles
+(some as HTML, some revisions of earlier ids) and hostile payloads (not JSON, bad bytes,
+missing fields, future timestamps), waits until the extractor has accounted for every one,
+and prints a JSON report. RSS "start" is taken after a warm-up (the first 5 % of articles,
+when imports, caches and connection buffers exist), "end" after the last article; exit code 1
+if growth is 10 % or more, or if processed + revised + dead-lettered != sent, or if the
+dead-letter topic does not hold exactly the dead-lettered messages.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import json
+import random
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import orjson
+from prometheus_client.parser import text_string_to_metric_families
+
+from lagebild.broker import EmbeddedBroker, free_port
+from lagebild.demo import service_env
+from lagebild.kafka.clients import follow, start_producer
+from lagebild.kafka.config import KafkaSettings, TopicSettings
+from lagebild.kafka.topics import ensure_topics
+from lagebild.processes import ServiceProcess, http_get
+
+SENTENCES = [
+    "Russland griff in der Nacht mit {n} Drohnen an, {m} wurden abgeschossen.",
+    "Bei dem Angriff auf Charkiw wurden {m} Menschen getötet und {n} verletzt.",
+    "Selenskyj traf in Kiew den britischen Premierminister.",
+    "Russia launched {n} missiles at Odesa; {m} were shot down.",
+    "Die Lage an der Front blieb angespannt.",
+]
+
+
+def payloads(count: int, seed: int = 7) -> Iterator[tuple[bytes | None, bytes]]:
+    """(key, value) pairs; about 75 % valid articles, 25 % hostile."""
+    rng = random.Random(seed)
+    now = dt.datetime.now(dt.UTC)
+    for index in range(count):
+        text = " ".join(
+            rng.choice(SENTENCES).format(n=rng.randint(2, 90), m=rng.randint(1, 9))
+            for _ in range(rng.randint(2, 8))
+        )
+        article_id = f"soak-{index}" if rng.random() > 0.05 else f"soak-{rng.randint(0, index)}"
+        when = (now - dt.timedelta(hours=rng.randint(0, 72))).isoformat()
+        article = {"id": article_id, "text": text, "published_at": when, "language": "de"}
+        kind = rng.random()
+        if kind < 0.65:
+            value = orjson.dumps(article)
+        elif kind < 0.75:
+            value = orjson.dumps({**article, "text": f"<article><p>{text}</p></article>"})
+        elif kind < 0.80:
+            value = b"\x81\x00" + text.encode()
+        elif kind < 0.85:
+            value = text.encode()  # not JSON
+        elif kind < 0.90:
+            value = orjson.dumps({"id": article_id, "text": text})  # missing field
+        elif kind < 0.95:
+            future = (now + dt.timedelta(days=40)).isoformat()
+            value = orjson.dumps({**article, "published_at": future})
+        else:
+            value = orjson.dumps({**article, "text": "\x00\x01\x02"})  # empty after cleaning
+        yield article_id.encode(), value
+
+
+def rss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise RuntimeError(f"no VmRSS for {pid}")
+
+
+def outcomes(service: ServiceProcess) -> dict[str, float]:
+    result: dict[str, float] = {}
+    for family in text_string_to_metric_families(http_get(service.base_url + "/metrics").decode()):
+        for sample in family.samples:
+            if sample.name == "lagebild_articles_consumed_total":
+                result[sample.labels["outcome"]] = sample.value
+    return result
+
+
+async def produce(kafka: KafkaSettings, items: list[tuple[bytes | None, bytes]]) -> None:
+    producer = await start_producer(kafka)
+    try:
+        for start in range(0, len(items), 1_000):
+            futures = [
+                await producer.send("articles", value, key=key)
+                for key, value in items[start : start + 1_000]
+            ]
+            await asyncio.gather(*futures)
+    finally:
+        await producer.stop()
+
+
+async def count_dlq(kafka: KafkaSettings) -> int:
+    return sum([1 async for _ in follow(kafka, "articles.dlq", True, idle_timeout=5.0)])
+
+
+def wait_consumed(service: ServiceProcess, target: int, timeout: float) -> float:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if sum(outcomes(service).values()) >= target:
+            return time.monotonic()
+        if not service.alive():
+            raise RuntimeError(f"{service.module} died; see {service.log_file}")
+        time.sleep(1.0)
+    raise TimeoutError(f"only {sum(outcomes(service).values())} of {target} after {timeout} s")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=100_000)
+    parser.add_argument("--workdir", type=Path, default=None)
+    parser.add_argument("--timeout", type=float, default=3_600, help="for the whole run, s")
+    args = parser.parse_args()
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="lagebild-soak-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    items = list(payloads(args.count))
+    warmup = max(1, args.count // 20)
+    report: dict[str, object] = {"sent": args.count, "workdir": str(workdir)}
+    with EmbeddedBroker(log_file=workdir / "broker.log") as broker:
+        kafka = KafkaSettings(bootstrap_servers=broker.bootstrap_servers)
+        asyncio.run(ensure_topics(kafka, TopicSettings()))
+        suffix = uuid.uuid4().hex[:6]
+        services = []
+        for module, prefix in (
+            ("extractor", "LAGEBILD_EXTRACTOR_"),
+            ("aggregator", "LAGEBILD_AGGREGATOR_"),
+        ):
+            port = free_port()
+            env = service_env(prefix, broker.bootstrap_servers, port, workdir / module)
+            env[f"{prefix}APP_ID"] = f"{module}-soak-{suffix}"
+            services.append(ServiceProcess(module, env, port, workdir / f"{module}.log"))
+        extractor = services[0]
+        try:
+            for service in services:
+                service.start()
+            for service in services:
+                service.wait_ready(60)
+            started = time.monotonic()
+            asyncio.run(produce(kafka, items[:warmup]))
+            wait_consumed(extractor, warmup, args.timeout)
+            time.sleep(5)  # let the aggregator catch up before the baseline
+            start_rss = {s.module: rss_kib(s.pid or 0) for s in services}
+            asyncio.run(produce(kafka, items[warmup:]))
+            wait_consumed(extractor, args.count, args.timeout)
+            elapsed = time.monotonic() - started
+            time.sleep(5)
+            end_rss = {s.module: rss_kib(s.pid or 0) for s in services}
+            counts = outcomes(extractor)
+            dlq = asyncio.run(count_dlq(kafka))
+        finally:
+            for service in services:
+                service.stop(grace=10)
+    growth = {m: round(100 * (end_rss[m] - start_rss[m]) / start_rss[m], 1) for m in start_rss}
+    accounted = sum(counts.values())
+    report |= {
+        "outcomes": counts,
+        "accounted": accounted,
+        "dlq_messages": dlq,
+        "elapsed_s": round(elapsed, 1),
+        "articles_per_s": round(args.count / elapsed, 1),
+        "rss_start_kib": start_rss,
+        "rss_end_kib": end_rss,
+        "rss_growth_percent": growth,
+    }
+    ok = (
+        accounted == args.count
+        and dlq == counts.get("dead_lettered", 0)
+        and all(value < 10 for value in growth.values())
+    )
+    report["ok"] = ok
+    print(json.dumps(report, indent=2))
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
