@@ -5,7 +5,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck schemas dashboards unit integration clean
+.PHONY: demo test lint typecheck schemas dashboards unit integration clean bench-extract
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -38,6 +38,10 @@ schemas: $(STAMP)
 # Grafana dashboards (and the region gazetteer) from services/lagebild/dashboards.
 dashboards: $(STAMP)
 	$(BIN)/python -m lagebild.dashboards
+
+# Single-core extraction throughput on a fixed-seed corpus (articles/s, MB/s, per stage).
+bench-extract: $(STAMP)
+	$(BIN)/python scripts/bench_extract.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

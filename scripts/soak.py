@@ -44,7 +44,7 @@ SENTENCES = [
 ]
 
 
-def payloads(count: int, seed: int = 7) -> Iterator[tuple[bytes | None, bytes]]:
+def payloads(count: int, days: int, seed: int = 7) -> Iterator[tuple[bytes | None, bytes]]:
     """(key, value) pairs; about 75 % valid articles, 25 % hostile."""
     rng = random.Random(seed)
     now = dt.datetime.now(dt.UTC)
@@ -54,7 +54,9 @@ def payloads(count: int, seed: int = 7) -> Iterator[tuple[bytes | None, bytes]]:
             for _ in range(rng.randint(2, 8))
         )
         article_id = f"soak-{index}" if rng.random() > 0.05 else f"soak-{rng.randint(0, index)}"
-        when = (now - dt.timedelta(hours=rng.randint(0, 72))).isoformat()
+        # Spread over ~2 years: incidents are keyed by date, and real incidents get a handful
+        # of reports, not thousands (see --days for the concentrated case).
+        when = (now - dt.timedelta(hours=rng.randint(0, 24 * days))).isoformat()
         article = {"id": article_id, "text": text, "published_at": when, "language": "de"}
         kind = rng.random()
         if kind < 0.65:
@@ -75,11 +77,13 @@ def payloads(count: int, seed: int = 7) -> Iterator[tuple[bytes | None, bytes]]:
         yield article_id.encode(), value
 
 
-def rss_kib(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+def rss_kib(service: ServiceProcess) -> int:
+    if not service.alive() or service.pid is None:
+        raise RuntimeError(f"{service.module} is not running; see {service.log_file}")
+    for line in Path(f"/proc/{service.pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
             return int(line.split()[1])
-    raise RuntimeError(f"no VmRSS for {pid}")
+    raise RuntimeError(f"no VmRSS for {service.pid}")
 
 
 def outcomes(service: ServiceProcess) -> dict[str, float]:
@@ -108,13 +112,17 @@ async def count_dlq(kafka: KafkaSettings) -> int:
     return sum([1 async for _ in follow(kafka, "articles.dlq", True, idle_timeout=5.0)])
 
 
-def wait_consumed(service: ServiceProcess, target: int, timeout: float) -> float:
+def wait_consumed(
+    service: ServiceProcess, services: list[ServiceProcess], target: int, timeout: float
+) -> float:
+    """Until ``service`` has consumed ``target`` articles; fails if any service dies."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if sum(outcomes(service).values()) >= target:
             return time.monotonic()
-        if not service.alive():
-            raise RuntimeError(f"{service.module} died; see {service.log_file}")
+        for each in services:
+            if not each.alive():
+                raise RuntimeError(f"{each.module} died; see {each.log_file}")
         time.sleep(1.0)
     raise TimeoutError(f"only {sum(outcomes(service).values())} of {target} after {timeout} s")
 
@@ -124,17 +132,18 @@ def main() -> int:
     parser.add_argument("--count", type=int, default=100_000)
     parser.add_argument("--workdir", type=Path, default=None)
     parser.add_argument("--timeout", type=float, default=3_600, help="for the whole run, s")
+    parser.add_argument("--days", type=int, default=700, help="spread of published_at")
     args = parser.parse_args()
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="lagebild-soak-"))
     workdir.mkdir(parents=True, exist_ok=True)
-    items = list(payloads(args.count))
+    items = list(payloads(args.count, args.days))
     warmup = max(1, args.count // 20)
     report: dict[str, object] = {"sent": args.count, "workdir": str(workdir)}
     with EmbeddedBroker(log_file=workdir / "broker.log") as broker:
         kafka = KafkaSettings(bootstrap_servers=broker.bootstrap_servers)
         asyncio.run(ensure_topics(kafka, TopicSettings()))
         suffix = uuid.uuid4().hex[:6]
-        services = []
+        services: list[ServiceProcess] = []
         for module, prefix in (
             ("extractor", "LAGEBILD_EXTRACTOR_"),
             ("aggregator", "LAGEBILD_AGGREGATOR_"),
@@ -151,14 +160,14 @@ def main() -> int:
                 service.wait_ready(60)
             started = time.monotonic()
             asyncio.run(produce(kafka, items[:warmup]))
-            wait_consumed(extractor, warmup, args.timeout)
+            wait_consumed(extractor, services, warmup, args.timeout)
             time.sleep(5)  # let the aggregator catch up before the baseline
-            start_rss = {s.module: rss_kib(s.pid or 0) for s in services}
+            start_rss = {s.module: rss_kib(s) for s in services}
             asyncio.run(produce(kafka, items[warmup:]))
-            wait_consumed(extractor, args.count, args.timeout)
+            wait_consumed(extractor, services, args.count, args.timeout)
             elapsed = time.monotonic() - started
             time.sleep(5)
-            end_rss = {s.module: rss_kib(s.pid or 0) for s in services}
+            end_rss = {s.module: rss_kib(s) for s in services}
             counts = outcomes(extractor)
             dlq = asyncio.run(count_dlq(kafka))
         finally:

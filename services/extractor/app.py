@@ -104,6 +104,10 @@ async def extract_articles(stream: Any) -> None:
                 value=orjson.dumps(item.model_dump(mode="json")),
             )
             metrics.events.labels(item.type).inc()
+        if not result.supported:  # not German or English: passed through, counted
+            metrics.articles.labels("unsupported_language").inc()
+            log.info("article %s: unsupported language %s", article.id, result.language)
+            continue
         revised = revisions.observe(article.id, article.text)
         metrics.articles.labels("revised" if revised else "processed").inc()
 

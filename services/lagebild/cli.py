@@ -130,6 +130,21 @@ def cmd_extract(args: argparse.Namespace, settings: CliSettings) -> int:
     return 0
 
 
+def cmd_eval(args: argparse.Namespace, settings: CliSettings) -> int:
+    from lagebild.evaluation import evaluate, load_corpus, render_failures, render_markdown
+
+    report = evaluate(load_corpus(Path(args.corpus)))
+    if args.json:
+        sys.stdout.write(orjson.dumps(report.to_json(), option=orjson.OPT_INDENT_2).decode())
+        sys.stdout.write("\n")
+        return 0
+    print(render_markdown(report))
+    if args.failures:
+        print()
+        print(render_failures(report))
+    return 0
+
+
 def cmd_schemas(args: argparse.Namespace, settings: CliSettings) -> int:
     from lagebild.schema_files import stale_schema_files, write_schema_files
 
@@ -217,6 +232,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--published-at")
     p.add_argument("--language")
     p.set_defaults(func=cmd_extract)
+
+    p = sub.add_parser("eval", help="extraction quality (P/R/F1, field accuracy) on a corpus")
+    p.add_argument("--corpus", default="tests/corpus", help="directory of *.jsonl cases")
+    p.add_argument("--json", action="store_true", help="the full report as JSON")
+    p.add_argument("--failures", action="store_true", help="also list every case's errors")
+    p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("schemas", help="write (or --check) the JSON Schema files")
     p.add_argument("--directory", default="schemas")

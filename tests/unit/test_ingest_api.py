@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import os
 import secrets
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -241,3 +248,37 @@ def test_publishes_to_the_real_articles_topic(broker: EmbeddedBroker) -> None:
 
     keys = asyncio.run(main())
     assert sorted(keys) == [f"k-{i}".encode() for i in range(5)]  # type: ignore[type-var]
+
+
+def test_service_process_stops_on_sigterm_and_never_logs_the_token(tmp_path: Path) -> None:
+    from lagebild.broker import free_port
+
+    port, token = free_port(), secrets.token_urlsafe(24)
+    env = {
+        **os.environ,
+        "LAGEBILD_INGEST_TOKEN": token,
+        "LAGEBILD_INGEST_PORT": str(port),
+        "LAGEBILD_INGEST_KAFKA__BOOTSTRAP_SERVERS": f"127.0.0.1:{free_port()}",
+    }
+    log = tmp_path / "ingest.log"
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "ingest_api"], env=env, stdout=output, stderr=output
+        )
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1).read()
+                break
+            except OSError:
+                time.sleep(0.1)
+        started = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(15) == 0
+        assert time.monotonic() - started < 10
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(5)
+    assert token not in log.read_text()

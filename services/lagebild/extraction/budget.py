@@ -26,7 +26,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from types import FrameType
 
-from lagebild.extraction import extract
+from lagebild.extraction import extract_with_info
 from lagebild.extraction.sentences import split_sentences
 from lagebild.models.article import Article
 from lagebild.models.events import AttackEvent, CasualtiesEvent, MeetingEvent
@@ -49,6 +49,8 @@ class Budget:
 class BudgetResult:
     events: list[Event]
     truncated: bool  # the engine saw a shortened or re-split text
+    language: str | None = None  # the language the rules read it in (stated or detected)
+    supported: bool = True  # False: not German or English, passed through without events
 
 
 def _split_long(text: str, limit: int) -> str:
@@ -111,5 +113,7 @@ def extract_within_budget(article: Article, budget: Budget | None = None) -> Bud
     text = prepare_text(article.text, budget)
     seen = article if text is article.text else article.model_copy(update={"text": text})
     with _deadline(budget.deadline_s):
-        events = extract(seen)
-    return BudgetResult(events, truncated=seen is not article)
+        result = extract_with_info(seen)
+    return BudgetResult(
+        result.events, seen is not article, language=result.language, supported=result.supported
+    )

@@ -5,11 +5,19 @@
   hurt.
 * Each trigger takes the nearest unclaimed number before it (since the previous trigger:
   "drei Menschen getötet und 17 verletzt", "three were killed and 17 injured"), else the next
-  one after it ("Zahl der Todesopfer stieg auf zwei", "killing 12", "death toll rose to 12").
+  one after it ("Zahl der Todesopfer stieg auf zwei", "death toll rose to 12"); a participle
+  ("killing 12", "injuring 17") takes the number after it first. An indefinite article before
+  a person noun is one ("ein Mann", "eine Frau", "a woman"); "one of" is never a count of
+  people; in "stieg von 47 auf 51" only the new figure counts.
   Numbers that count children ("darunter zwei Kinder", "including two children") go to the
   children sub-counts of the nearest trigger.
-* "stieg auf", "rose to", "climbed to", "has risen to" → ``is_update``; "seit Kriegsbeginn",
+* "stieg auf", "rose to", "climbed to", "has risen to" → ``is_update`` (of the killed figure,
+  or of the injured one when the sentence reports only injured); "seit Kriegsbeginn",
   "since the start of the full-scale invasion" → ``is_running_total`` (never a new incident).
+* A sentence that only details the people of the previous report ("Unter den Toten sei ein
+  Mädchen", "Unter ihnen seien zwei Kinder", "among them three children") adds the children
+  sub-count to it instead of reporting new casualties.
+* Nothing for sentences that open with a past year ("Im Jahr 2019 ...", "In 2014, ...").
 * Place: the city named nearest to the trigger in the sentence; a sentence without a place
   continues the previous casualty report of the paragraph ("... in Pawlohrad auf zwei. Acht
   Menschen seien verletzt worden."), else takes the place of the attack it reports.
@@ -28,7 +36,8 @@ from lagebild.extraction.attacks import AttackDraft
 from lagebild.extraction.common import incident_date, places_in, region_mentions
 from lagebild.extraction.document import Document, SentenceView
 from lagebild.extraction.lexicon import CASUALTY, lower
-from lagebild.extraction.numbers import NumberMatch, find_numbers
+from lagebild.extraction.dates import opens_with_past_year
+from lagebild.extraction.numbers import NumberMatch, find_article_ones, find_numbers
 from lagebild.extraction.places import PlaceEntry
 from lagebild.extraction.traps import find_trap
 from lagebild.models.events import Figure, WeaponClass
@@ -45,8 +54,28 @@ _TRIGGER = re.compile(  # matched against lower-cased text
     r"injuries))",
 )
 _CHILD = re.compile(
-    r"\s+(?:\w+\s+)?(?:kind|kinder|kindern|minderjährige\w*|jugendliche\w*|child|children|"
-    r"minors|teenagers?)\b",
+    r"\s+(?:[\w-]+\s+)?(?:kind|kinder|kindern|minderjährige\w*|jugendliche\w*|mädchen|junge|"
+    r"jungen|säugling\w*|baby|babys|child|children|minors|teenagers?|girls?|boys?|infants?|"
+    r"bab(?:y|ies))\b",
+    re.IGNORECASE,
+)
+# What an indefinite article must be followed by (up to three words between: "ein 64 Jahre
+# alter Mann", "a 12-year-old girl") to count one person.
+_ONE_PERSON = re.compile(
+    r"(?:\s+[\w-]+){0,3}?\s+(?:mensch|mann|frau|kind|mädchen|junge|säugling|baby|zivilist\w*|"
+    r"person|bewohner\w*|anwohner\w*|einwohner\w*|rentner\w*|soldat\w*|polizist\w*|"
+    r"arbeiter\w*|mitarbeiter\w*|helfer\w*|sanitäter\w*|feuerwehrmann|fahrer\w*|passant\w*|"
+    r"journalist\w*|jugendliche\w*|teenager|man|woman|child|girl|boy|infant|civilian|person|"
+    r"resident|worker|employee|pensioner|soldier|police\s+officer|policeman|rescuer|firefighter|"
+    r"driver|passer-by|journalist|volunteer|teenager|medic|paramedic)\b",
+    re.IGNORECASE,
+)
+_ONE_OF = re.compile(r"\s+(?:of|von|der|unter)\s", re.IGNORECASE)
+_FROM_TO_NEXT = re.compile(r"\s+(?:auf|to)\s+", re.IGNORECASE)
+_FROM_BEFORE = re.compile(r"\b(?:von|from)\s+$", re.IGNORECASE)
+_PARTICIPLE = frozenset({"killing", "injuring"})
+_SUBSET = re.compile(
+    r"^\W*(?:unter (?:den |ihnen|diesen)|darunter|among (?:them|the)|including)",
     re.IGNORECASE,
 )
 _NOT_PEOPLE = re.compile(
@@ -63,8 +92,9 @@ _UPDATE = re.compile(
 )
 _RUNNING_TOTAL = re.compile(
     r"seit (?:dem )?(?:kriegsbeginn|beginn (?:des|der) \w*\s*(?:krieges|kriegs|invasion)|"
-    r"(?:februar )?2022|invasionsbeginn)|since the (?:start|beginning|outbreak) of the "
-    r"(?:full-scale |russian )*(?:invasion|war)|since (?:february )?2022|"
+    r"(?:februar )?2022|invasionsbeginn)|since the (?:start|beginning|outbreak) of "
+    r"(?:the |russia's |moscow's )?(?:full-scale |russian )*(?:invasion|war)|"
+    r"since (?:february )?2022|"
     r"since russia(?:'s)? (?:full-scale )?invasion|insgesamt seit",
     re.IGNORECASE,
 )
@@ -132,9 +162,26 @@ def _pair(text: str, view: SentenceView, year: int) -> list[_Hit]:
         return []
     numbers: list[NumberMatch] = []
     children: list[NumberMatch] = []
-    for n in find_numbers(text, view.start, view.end):
+    found = find_numbers(text, view.start, view.end)
+    found += [
+        n
+        for n in find_article_ones(text, view.start, view.end)
+        if _ONE_PERSON.match(text, n.end, n.end + 60)
+        and not any(m.start <= n.start < m.end for m in found)
+    ]
+    found.sort(key=lambda n: n.start)
+    for i, n in enumerate(found):
         if n.kind != "count" or _NOT_PEOPLE.match(text, n.end, n.end + 40):
             continue
+        if n.value == 1 and _ONE_OF.match(text, n.end, n.end + 8):
+            continue  # "one of its largest attacks", "einer der ..."
+        nxt = found[i + 1] if i + 1 < len(found) else None
+        if (
+            nxt is not None
+            and _FROM_TO_NEXT.fullmatch(text, n.end, nxt.start)
+            and _FROM_BEFORE.search(text, max(view.start, n.start - 6), n.start)
+        ):
+            continue  # "stieg von 47 auf 51": the old figure
         (children if _CHILD.match(text, n.end, n.end + 40) else numbers).append(n)
     claimed: set[int] = set()
     prev_end = view.start
@@ -150,7 +197,10 @@ def _pair(text: str, view: SentenceView, year: int) -> list[_Hit]:
             if hit.end <= n.start < next_start and n.start not in claimed
             and n.start - hit.end <= _MAX_GAP
         ]  # fmt: skip
-        chosen = before[-1] if before else (after[0] if after else None)
+        if low[hit.start - view.start : hit.end - view.start] in _PARTICIPLE and after:
+            chosen: NumberMatch | None = after[0]
+        else:
+            chosen = before[-1] if before else (after[0] if after else None)
         if chosen is not None:
             claimed.add(chosen.start)
             hit.figure = chosen.figure
@@ -182,10 +232,15 @@ def extract_casualties(doc: Document, attacks: list[AttackDraft]) -> list[Casual
     drafts: list[CasualtyDraft] = []
     for view in doc.sentences:
         hits = _pair(text, view, year)
-        if not hits:
+        if not hits and drafts and _SUBSET.match(text, view.start, view.end):
+            _subset_without_trigger(text, drafts[-1], view)
+        if not hits or opens_with_past_year(text, view.start, view.end, year):
             continue
         date = incident_date(doc, view, view.start, view.end)
+        if _SUBSET.match(text, view.start, view.end) and _add_subset(drafts, view, hits, date):
+            continue
         update = bool(_UPDATE.search(text, view.start, view.end))
+        only_injured = all(h.kind == "injured" for h in hits)
         running = bool(_RUNNING_TOTAL.search(text, view.start, view.end))
         by_place: dict[str | None, CasualtyDraft] = {}
         for hit in hits:
@@ -208,12 +263,41 @@ def extract_casualties(doc: Document, attacks: list[AttackDraft]) -> list[Casual
             draft.set(hit.kind, hit.figure)
             if hit.child is not None:
                 draft.set(hit.kind, hit.child, child=True)
-            if update and hit.kind == "killed":
+            if update and (hit.kind == "killed" or only_injured):
                 draft.is_update = True
             draft.is_running_total = draft.is_running_total or running
     for draft in drafts:
         _link(doc, draft, attacks)
     return drafts
+
+
+def _subset_without_trigger(text: str, last: CasualtyDraft, view: SentenceView) -> None:
+    """ "Unter ihnen seien zwei Kinder", "among them three children" after a casualty report."""
+    if last.paragraph != view.paragraph or view.sent.index - last.views[-1].sent.index != 1:
+        return
+    for n in find_numbers(text, view.start, view.end):
+        if n.kind == "count" and _CHILD.match(text, n.end, n.end + 40):
+            last.set("killed" if last.has("killed") else "injured", n.figure, child=True)
+            last.views.append(view)
+            return
+
+
+def _add_subset(
+    drafts: list[CasualtyDraft], view: SentenceView, hits: list[_Hit], date: dt.date
+) -> bool:
+    """ "Unter den Toten sei ein Mädchen": children of the previous report, not new casualties."""
+    if not drafts or any(h.child is None for h in hits):
+        return False
+    last = drafts[-1]
+    if last.paragraph != view.paragraph or last.date != date:
+        return False
+    for h in hits:
+        kind: Kind = h.kind if last.has(h.kind) else ("killed" if last.has("killed") else "injured")
+        assert h.child is not None
+        last.set(kind, h.child, child=True)
+    if all(v.start != view.start for v in last.views):
+        last.views.append(view)
+    return True
 
 
 def _continuation(

@@ -3,7 +3,9 @@
 Rules (``published`` is the publication day, in the publisher's time zone):
 
 * "in der Nacht auf/zu/zum Freitag", "overnight into Friday" → that Friday (the most recent
-  Friday on or before publication): a night is dated by the morning it ends in.
+  Friday on or before publication): a night is dated by the morning it ends in. "Thursday
+  night" is Thursday: in English it names the evening and night of that day, and reports use
+  it for strikes before midnight as often as after.
 * "in der Nacht zuvor", "the night before", "am Vortag", "the previous day" → one day before
   the previously resolved date (publication day if none).
 * "am Donnerstag", "Donnerstagabend", "on Thursday" → the most recent Thursday on or before
@@ -29,7 +31,13 @@ from typing import Literal
 
 from lagebild.extraction.lexicon import lower
 
-__all__ = ["DateContext", "DateMention", "find_dates", "most_recent_weekday"]
+__all__ = [
+    "DateContext",
+    "DateMention",
+    "find_dates",
+    "most_recent_weekday",
+    "opens_with_past_year",
+]
 
 Precision = Literal["day", "week"]
 
@@ -175,10 +183,6 @@ def _resolve(
     if m.group("night"):
         name = m.group("night_wd") or m.group("night_wd_en") or m.group("night_wd_en2")
         day = most_recent_weekday(published, _WEEKDAYS[name.lower()])
-        if m.group("night_wd_en2"):  # "Thursday night" ends on Friday morning
-            day = day + dt.timedelta(days=1)
-            if day > published:
-                day -= dt.timedelta(days=7)
         return day, "night", "day"
     if m.group("before"):
         return (last or published) - dt.timedelta(days=1), "before", "day"
@@ -222,3 +226,19 @@ def _resolve(
         forward = rel.startswith(("next", "nächste", "kommende"))
         return published + dt.timedelta(days=7 if forward else -7), "relative", "week"
     return published, "relative", "day"
+
+
+_OPENING_YEAR = re.compile(
+    r"\W*(?:(?:schon |bereits |back |erst )?(?:im jahr|im jahre|in|anfang|ende|seit|since|"
+    r"early|late|im (?:januar|februar|märz|april|mai|juni|juli|august|september|oktober|"
+    r"november|dezember)|in (?:january|february|march|april|may|june|july|august|september|"
+    r"october|november|december))\s+)(1[89]\d\d|20\d\d)\b",
+    re.IGNORECASE,
+)
+
+
+def opens_with_past_year(text: str, start: int, end: int, year: int) -> bool:
+    """Does the sentence ``text[start:end]`` open with a year before ``year`` ("Im Jahr 2019
+    hatten sich ...", "In 2014, Russia ...")? Then all of it is background."""
+    m = _OPENING_YEAR.match(text, start, end)
+    return m is not None and int(m.group(1)) < year

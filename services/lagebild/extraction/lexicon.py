@@ -28,7 +28,8 @@ _STEMS: dict[int, str] = {
         rocket grad uragan smer himars mlrs gleitbomb lenkbomb glide guided kab artiller
         beschuss beschoss shelling shelled luftangriff luftschl air strike airstrike air attack
         aerial bombard bombing bodenangriff sturmangriff bodenoffensive infanterieangriff
-        ground assault storming
+        ground assault storming atacms storm shadow scalp taurus tomahawk neptun zirkon zircon
+        oreshnik oreschnik
     """,
     CASUALTY: """
         getötet tot todesopfer gestorben starben ums leben leben verloren killed killing dead

@@ -14,6 +14,11 @@
 
 Dates ("24. April", "April 24"), clock times ("7.30 Uhr") and four-digit years are flagged so
 that event rules can skip them (``NumberMatch.kind``).
+
+``find_article_ones`` finds the indefinite article read as the number one ("ein Mann",
+"eine ballistische Rakete", "a woman", "an Iskander missile"): whether it counts depends on
+the noun after it, which the event rules check (``NumberMatch.article``). "beide"/"both" are
+two.
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ from text_to_num import text2num
 
 from lagebild.models.events import Figure, Qualifier
 
-__all__ = ["NumberMatch", "find_numbers", "parse_number_word"]
+__all__ = ["NumberMatch", "find_article_ones", "find_numbers", "parse_number_word"]
 
 NumberKind = Literal["count", "year", "date", "time"]
 
@@ -39,6 +44,7 @@ class NumberMatch:
     num_start: int  # start of the number itself
     figure: Figure
     kind: NumberKind = "count"
+    article: bool = False  # an indefinite article read as one ("ein Mann", "a missile")
 
     @property
     def value(self) -> int:
@@ -77,6 +83,9 @@ _WORD_QUANTITIES: dict[str, int] = {
     "several": 2,
 }
 _EXACT_WORD_QUANTITIES: dict[str, int] = {
+    "beide": 2,
+    "beiden": 2,
+    "both": 2,
     "ein dutzend": 12,
     "a dozen": 12,
     "einem dutzend": 12,
@@ -187,6 +196,16 @@ def _kind(text: str, start: int, end: int, value: int, raw: str) -> NumberKind:
 
 def find_numbers(text: str, start: int = 0, end: int | None = None) -> list[NumberMatch]:
     """All numbers in ``text[start:end]`` with offsets into ``text``."""
+    # The attack and casualty rules both read the numbers of many sentences: computed once.
+    return list(_find_numbers(text, start, end))
+
+
+@lru_cache(maxsize=256)
+def _find_numbers(text: str, start: int, end: int | None) -> tuple[NumberMatch, ...]:
+    return tuple(_scan_numbers(text, start, end))
+
+
+def _scan_numbers(text: str, start: int, end: int | None) -> list[NumberMatch]:
     stop = len(text) if end is None else end
     out: list[NumberMatch] = []
     for m in _NUMBER_RE.finditer(text, start, stop):
@@ -234,3 +253,15 @@ def find_numbers(text: str, start: int = 0, end: int | None = None) -> list[Numb
                     )
                 )
     return out
+
+
+_ARTICLE_RE = re.compile(r"(?<![\w-])(?:ein|eine|einen|einem|einer|a|an)(?![\w-])", re.IGNORECASE)
+
+
+def find_article_ones(text: str, start: int = 0, end: int | None = None) -> list[NumberMatch]:
+    """Indefinite articles in ``text[start:end]`` as candidate counts of one (see module doc)."""
+    stop = len(text) if end is None else end
+    return [
+        NumberMatch(m.start(), m.end(), m.start(), Figure(value=1), "count", article=True)
+        for m in _ARTICLE_RE.finditer(text, start, stop)
+    ]

@@ -28,7 +28,8 @@ CountRole = Literal["launched", "shot_down", "diverted", "hit"]
 # (regex, class, model). Order matters: earlier alternatives win at the same position.
 # ``None`` as class means "a word that looks like a weapon but is not one" (air defence).
 _LEXICON: list[tuple[str, WeaponClass | None, str | None]] = [
-    (r"\w*abwehr\w*|air[- ]defen[cs]e\w*|anti-aircraft|interceptor\w*", None, None),
+    (r"\w*abwehr\w*|air[- ]defen[cs]e\w*|anti-aircraft|interceptor\w*|abfangdrohn\w*|"
+     r"abfangrakete\w*", None, None),
     (r"shahed(?:-1[34]6)?s?|schahed\w*", WeaponClass.DRONE, "Shahed"),
     (r"geran(?:-2)?s?", WeaponClass.DRONE, "Geran-2"),
     (r"lancet\w*", WeaponClass.DRONE, "Lancet"),
@@ -38,10 +39,17 @@ _LEXICON: list[tuple[str, WeaponClass | None, str | None]] = [
     (r"[kc]h-59\w*", WeaponClass.CRUISE_MISSILE, "Kh-59"),
     (r"[kc]h-22", WeaponClass.CRUISE_MISSILE, "Kh-22"),
     (r"kalibr\w*", WeaponClass.CRUISE_MISSILE, "Kalibr"),
+    (r"storm shadow|scalp(?:-eg)?", WeaponClass.CRUISE_MISSILE, "Storm Shadow"),
+    (r"taurus", WeaponClass.CRUISE_MISSILE, "Taurus"),
+    (r"tomahawks?", WeaponClass.CRUISE_MISSILE, "Tomahawk"),
+    (r"neptun(?:e)?(?:-\w+)?", WeaponClass.CRUISE_MISSILE, "Neptune"),
+    (r"zirkon|zircon|tsirkon", WeaponClass.CRUISE_MISSILE, "Zircon"),
     (r"\w*marschflugkörper\w*|cruise missiles?", WeaponClass.CRUISE_MISSILE, None),
     (r"iskander(?:-[mk])?", WeaponClass.BALLISTIC_MISSILE, "Iskander-M"),
     (r"kn-2[34]", WeaponClass.BALLISTIC_MISSILE, "KN-23"),
-    (r"kin[sz]c?hal\w*|kinzhal\w*", WeaponClass.BALLISTIC_MISSILE, "Kinzhal"),
+    (r"kin[sz]c?hal\w*|kinzhal\w*|[kc]h-47\w*", WeaponClass.BALLISTIC_MISSILE, "Kinzhal"),
+    (r"atacms", WeaponClass.BALLISTIC_MISSILE, "ATACMS"),
+    (r"ores?c?hnik\w*", WeaponClass.BALLISTIC_MISSILE, "Oreshnik"),
     (
         r"ballistische[nr]?\s+(?:\w+\s+)?raketen?|ballistic\s+missiles?|ballistic|"
         r"hyperschallraketen?|hypersonic missiles?",
@@ -89,6 +97,7 @@ _MODIFIERS = frozenset(
         "unmanned",
         "hypersonic",
         "shot",
+        "storm",
     ]
 )
 
@@ -166,7 +175,8 @@ _ROLE_PATTERNS: list[tuple[CountRole, re.Pattern[str]]] = [
             r"lokal verloren|lokalisiert verloren|umgeleitet|elektronisch\w* (?:störmanöver|"
             r"kampfführung|abwehr|gegenmaßnahmen|störung)|\bverloren\b|"
             r"electronic warfare|\bew\b|locationally lost|lost (?:to|due to|from) |"
-            r"\blost\b|suppressed|jammed|diverted|redirected",
+            r"\blost\b|suppressed|jammed|diverted|redirected|vom radar verschw\w*|"
+            r"verschw\w* vom radar|disappeared from (?:the )?radar",
             re.IGNORECASE,
         ),
     ),
@@ -181,8 +191,8 @@ _ROLE_PATTERNS: list[tuple[CountRole, re.Pattern[str]]] = [
     (
         "hit",
         re.compile(
-            r"eingeschlagen|schlugen\s+\w*\s*ein|getroffen|hit (?:their )?targets?|\bhit\b|"
-            r"struck|impacts?\b",
+            r"eingeschlagen|einschl\w*|schlug\w*\b[^,.;]*?\bein\b|getroffen|\btrafen?\b|"
+            r"hit (?:their )?targets?|\bhit\b|struck|impacts?\b",
             re.IGNORECASE,
         ),
     ),
