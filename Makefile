@@ -5,7 +5,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck schemas dashboards unit integration clean bench-extract
+.PHONY: demo test lint typecheck schemas dashboards unit integration clean bench-extract bench
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,8 +26,8 @@ integration: $(STAMP)
 	$(BIN)/python -m pytest -q tests/integration
 
 lint: $(STAMP)
-	$(BIN)/ruff check services tests scripts
-	$(BIN)/ruff format --check services tests scripts
+	$(BIN)/ruff check services tests scripts bench
+	$(BIN)/ruff format --check services tests scripts bench
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -42,6 +42,14 @@ dashboards: $(STAMP)
 # Single-core extraction throughput on a fixed-seed corpus (articles/s, MB/s, per stage).
 bench-extract: $(STAMP)
 	$(BIN)/python scripts/bench_extract.py
+
+# Throughput, publish→counter latency, RSS and replay of the whole pipeline next to a plain
+# aiokafka loop, with a py-spy profile (bench/run.py; results in bench-results/, ~8 min).
+# More: make bench BENCH_ARGS='--count 2000 --replay-count 100000'.
+bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check 'py-spy==0.4.3' \
+		|| echo 'py-spy not installed: no profile'
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

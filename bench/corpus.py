@@ -109,8 +109,7 @@ EN_FILLER = [
     "The European Union has pledged a new aid package worth 2 billion euros.",
     "Officials urged residents to stay in shelters during air raid alerts.",
     "Negotiations on a ceasefire have made little progress, diplomats said.",
-    '"We will defend our country for as long as it takes," the president said in a video '
-    "address.",
+    '"We will defend our country for as long as it takes," the president said in a video address.',
     "The Kremlin dismissed the accusations as baseless.",
     "Energy infrastructure across the country has been badly damaged by months of strikes.",
     "Analysts expect further diplomatic initiatives in the coming weeks.",
@@ -173,7 +172,9 @@ def article(index: int, seed: int = DEFAULT_SEED, prefix: str = "bench") -> Arti
     )
 
 
-def articles(start: int, count: int, seed: int = DEFAULT_SEED, prefix: str = "bench") -> list[Article]:
+def articles(
+    start: int, count: int, seed: int = DEFAULT_SEED, prefix: str = "bench"
+) -> list[Article]:
     return [article(i, seed, prefix) for i in range(start, start + count)]
 
 

@@ -41,7 +41,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -64,6 +64,7 @@ RESULTS = ROOT / "bench-results"
 EXTRACTOR = ("extractor", "LAGEBILD_EXTRACTOR_")
 AGGREGATOR = ("aggregator", "LAGEBILD_AGGREGATOR_")
 CLK_TCK = os.sysconf("SC_CLK_TCK")
+WARMUP = 20  # articles sent before each timed series, untimed
 
 
 def log(message: str) -> None:
@@ -259,10 +260,8 @@ class Tap:
     async def stop(self) -> None:
         if self._task:
             self._task.cancel()
-            try:
+            with suppress(asyncio.CancelledError):
                 await self._task
-            except asyncio.CancelledError:
-                pass
         if self._consumer:
             await self._consumer.stop()
 
@@ -388,6 +387,7 @@ def stage_rounds(
     topics: TopicSettings,
     items: list[tuple[bytes, bytes]],
     events_per_round: int,
+    warmup_events: int,
     repeats: int,
     pids: list[int],
 ) -> dict[str, Any]:
@@ -398,14 +398,19 @@ def stage_rounds(
         await tap.start()
         rates, cpu = [], []
         try:
+            # Warm-up (lazily loaded data and language models in the worker), not timed.
+            await publish(bench.kafka, topics.articles, items[:WARMUP])
+            offset = warmup_events
+            if not await tap.wait_count(offset, wait_timeout(WARMUP)):
+                raise TimeoutError(f"warm-up: {len(tap.records)} of {offset} events")
             for r in range(repeats):
                 cpu0 = sum(cpu_seconds(pid) for pid in pids)
                 sent = await publish(bench.kafka, topics.articles, items)
                 first = min(sent.values())
-                expected = events_per_round * (r + 1)
+                expected = offset + events_per_round * (r + 1)
                 if not await tap.wait_count(expected, wait_timeout(len(items))):
                     raise TimeoutError(f"{len(tap.records)} of {expected} events on {topics}")
-                last = max(ts for ts, _, _ in tap.records[events_per_round * r :])
+                last = max(ts for ts, _, _ in tap.records[offset + events_per_round * r :])
                 rates.append(len(items) / max(last - first, 1e-3))
                 cpu.append((sum(cpu_seconds(pid) for pid in pids) - cpu0) / len(items))
                 log(f"  round {r + 1}: {rates[-1]:.1f} articles/s")
@@ -432,10 +437,12 @@ def pipeline_round(
 ) -> dict[str, Any]:
     async def one() -> dict[str, Any]:
         tap = Tap(bench.kafka, topics.incident_updates)
+        events_tap = Tap(bench.kafka, topics.events)
         await tap.start()
+        await events_tap.start()
         try:
-            await asyncio.sleep(0.3)  # the tap has caught up with earlier rounds' updates
-            skip = len(tap.records)
+            await asyncio.sleep(0.5)  # the taps have caught up with earlier rounds' messages
+            skip, events_skip = len(tap.records), len(events_tap.records)
             ids = {key.decode() for key, _ in items}
             sent = await publish(bench.kafka, topics.articles, items, rate)
             last: dict[str, float] = {}
@@ -458,9 +465,19 @@ def pipeline_round(
                 await asyncio.sleep(0.05)
         finally:
             await tap.stop()
+            await events_tap.stop()
+        extracted: dict[str, float] = {}
+        for ts, _, value in events_tap.records[events_skip:]:
+            article_id = orjson.loads(value).get("article_id")
+            if article_id in ids:
+                extracted[article_id] = max(extracted.get(article_id, 0.0), ts)
         first = min(sent.values())
         latencies = [last[a] - sent[a.encode()] for a in last]
-        received = [last_received[a] - sent[a.encode()] for a in last_received]
+        # Where the latency goes: publish → last event on the events topic (extractor hop),
+        # then → last incident update (aggregator hop).
+        hop1 = [extracted[a] - sent[a.encode()] for a in extracted]
+        hop2 = [last[a] - extracted[a] for a in last if a in extracted]
+        via_tap = [last_received[a] - sent[a.encode()] for a in last_received]
         end = max(last.values()) if last else first
         return {
             "offered_per_s": rate or "burst",
@@ -468,7 +485,9 @@ def pipeline_round(
             "missing": len(ids) - len(last),
             "throughput_per_s": round(len(last) / max(end - first, 1e-3), 1),
             "latency": percentiles(latencies),
-            "latency_received": percentiles(received),
+            "latency_received": percentiles(via_tap),
+            "latency_extractor_hop": percentiles(hop1),
+            "latency_aggregator_hop": percentiles(hop2),
         }
 
     return asyncio.run(one())
@@ -603,7 +622,9 @@ def markdown(results: dict[str, Any]) -> str:
         for name, row in s.items():
             if not isinstance(row, dict) or "articles_per_s" not in row:
                 continue
-            rss = ", ".join(f"{r.get('rss_mb', '?')} ({r.get('peak_rss_mb', '?')})" for r in row["rss"])
+            rss = ", ".join(
+                f"{r.get('rss_mb', '?')} ({r.get('peak_rss_mb', '?')})" for r in row["rss"]
+            )
             lines.append(
                 f"| {name} | {fmt(row['articles_per_s'])} | "
                 f"{fmt(row['worker_cpu_ms_per_article'])} | {rss} |"
@@ -679,9 +700,7 @@ def goals(results: dict[str, Any]) -> dict[str, tuple[str, str, bool]]:
             p99 = row["latency"]["p99_ms"]
             out["p99 at 200 articles/s"] = ("< 1,000 ms", f"{p99:g} ms", p99 < 1000)
             break
-    rss = [
-        r.get("peak_rss_mb", 0) for r in results.get("pipeline", {}).get("rss", {}).values()
-    ]
+    rss = [r.get("peak_rss_mb", 0) for r in results.get("pipeline", {}).get("rss", {}).values()]
     if rss:
         worst = max(rss)
         out["RSS per worker"] = ("< 300 MB", f"{worst:g} MB peak", worst < 300)
@@ -779,6 +798,7 @@ def run_stage(
 ) -> dict[str, Any]:
     items = as_items(articles)
     events = sum(events_per_article)
+    warmup = sum(events_per_article[:WARMUP])
     out: dict[str, Any] = {}
     suffix = uuid.uuid4().hex[:6]
     for name, workers in (("faust, 1 extractor", 1), ("plain aiokafka loop, 1 worker", 1)):
@@ -789,12 +809,18 @@ def run_stage(
             services = [bench.service(EXTRACTOR, topics, f"bench-{tag}-{suffix}")]
             bench.start(services)
             out[name] = stage_rounds(
-                bench, topics, items, events, args.repeats, [s.pid for s in services if s.pid]
+                bench,
+                topics,
+                items,
+                events,
+                warmup,
+                args.repeats,
+                [s.pid for s in services if s.pid],
             )
             bench.stop(services)
         else:
             pids = bench.start_plain(topics, workers)
-            out[name] = stage_rounds(bench, topics, items, events, args.repeats, pids)
+            out[name] = stage_rounds(bench, topics, items, events, warmup, args.repeats, pids)
             bench.stop_plain()
     log("extractor stage: faust, 2 extractors")
     topics = bench.topics("faust2")
@@ -802,7 +828,7 @@ def run_stage(
     bench.start(services)
     time.sleep(2.0)  # both members joined: let the rebalance settle
     out["faust, 2 extractors"] = stage_rounds(
-        bench, topics, items, events, args.repeats, [s.pid for s in services if s.pid]
+        bench, topics, items, events, warmup, args.repeats, [s.pid for s in services if s.pid]
     )
     bench.stop(services)
     faust = out["faust, 1 extractor"]["articles_per_s"]["median"]
@@ -825,6 +851,7 @@ def run_pipeline(
     extractor = bench.service(EXTRACTOR, topics, f"bench-extractor-{suffix}")
     aggregator = bench.service(AGGREGATOR, topics, f"bench-aggregator-{suffix}")
     bench.start([extractor, aggregator])
+    pipeline_round(bench, topics, as_items(take(WARMUP)), None)  # warm-up, not reported
     rounds = []
     for rate in [float(r) for r in args.rates.split(",") if r]:
         count = max(1, int(rate * args.rate_seconds))
@@ -832,6 +859,8 @@ def run_pipeline(
         row = pipeline_round(bench, topics, as_items(take(count)), rate)
         row["offered_per_s"] = int(rate) if rate.is_integer() else rate
         log(f"  {row['latency']}  throughput {row['throughput_per_s']}/s")
+        log(f"  extractor hop {row['latency_extractor_hop']}")
+        log(f"  aggregator hop {row['latency_aggregator_hop']}")
         rounds.append(row)
     saturation = []
     for r in range(args.repeats):

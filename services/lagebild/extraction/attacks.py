@@ -13,7 +13,19 @@
    ("abgewehrt", "repelled").
 4. A draft without figures and places ("ihre massiven Luftangriffe am Donnerstag", "setzte
    dabei eine ballistische Rakete ein") refers to an attack already reported for that day with
-   a compatible weapon class and is merged into it (its weapon model is kept).
+   a compatible weapon class and is merged into it (its weapon model is kept). A count of one
+   read from an indefinite article ("eine Rakete") does not make a draft stand on its own.
+   A draft with only shot-down or diverted figures ("87 Drohnen abgefangen" in a later
+   paragraph) completes the earlier attack of the same class and day.
+5. Not attacks: weapons in a sentence about supplies, aid, production or stocks ("sagte ...
+   100 Drohnen zu", "produziert 2700 Drohnen im Monat"), habitual statements ("fast täglich
+   beschossen"), mentions after a warning or preparation verb ("warnte, Russland bereite einen
+   Raketenangriff vor"), sentences that open with a past year.
+6. Places: those in the weapon's clause, continued through an enumeration ("über den Gebieten
+   Brjansk, Kursk und Belgorod") and a "darunter"/"including" clause, and those in a clause of
+   the same sentence with a damage cue ("damaging port infrastructure in Izmail"); for ground
+   assaults every place of the sentence (front sectors: "die meisten im Abschnitt Pokrowsk").
+   A place right after another place and "am"/"on the" is a river ("Nikopol am Dnipro").
 """
 
 from __future__ import annotations
@@ -24,10 +36,11 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from lagebild.extraction.common import incident_date, places_in, region_mentions
+from lagebild.extraction.dates import opens_with_past_year
 from lagebild.extraction.document import Document, SentenceView
 from lagebild.extraction.lexicon import FOLLOW_UP, WEAPON
-from lagebild.extraction.numbers import NumberMatch, find_numbers
-from lagebild.extraction.places import PlaceEntry
+from lagebild.extraction.numbers import NumberMatch, find_article_ones, find_numbers
+from lagebild.extraction.places import PlaceEntry, PlaceMatch
 from lagebild.extraction.traps import clause_span, find_trap
 from lagebild.extraction.weapons import (
     CountRole,
@@ -59,10 +72,11 @@ class AttackDraft:
     target: str = "UA"
     explicit_date: bool = False
     merged: bool = False
+    article_figures: set[CountRole] = field(default_factory=set)  # "eine Rakete": one
 
     @property
     def strong(self) -> bool:
-        return bool(self.figures or self.places or self.regions)
+        return bool(set(self.figures) - self.article_figures or self.places or self.regions)
 
     def has_view(self, view: SentenceView) -> bool:
         return any(v.start == view.start for v in self.views)
@@ -86,10 +100,85 @@ _EVENT_NOUN = re.compile(
 )
 _PREDICATE = re.compile(
     r"\b(?:angegriffen|griff\w*|attackiert\w*|gestartet|startete\w*|abgefeuert|feuerte\w*|"
-    r"eingesetzt|setzte\w*|schlug\w*|eingeschlagen|beschossen|abgeschossen|abgefangen|"
-    r"umgeleitet|zerstört|launched|fired|attacked|struck|targeted|hit|used|shot down|"
-    r"intercepted|downed|destroyed)\b",
+    r"eingesetzt|setzte\w*|schlug\w*|eingeschlagen|beschossen|beschoss|abgeschossen|abgefangen|"
+    r"umgeleitet|zerstört|abgeworfen|warf\w*|getroffen|trafen?|launched|fired|attacked|struck|"
+    r"targeted|hit|used|shot down|intercepted|downed|destroyed|dropped|pounded|shelled|"
+    r"bombarded|bombed)\b",
     re.IGNORECASE,
+)
+# A weapon named as the means of an attack: "Drohnenangriff" is an event noun itself,
+# "missile strike", "drone attack" and "Angriff mit Kamikazedrohnen" are events too.
+_EVENT_AFTER = re.compile(
+    r"\s*-?\s*(?:strikes?|attacks?|assaults?|barrages?|salvos?|angriff\w*|attacke\w*)\b",
+    re.IGNORECASE,
+)
+_EVENT_BEFORE = re.compile(
+    r"\b(?:angriff\w*|attacke\w*|beschuss|attacks?|strikes?|assaults?|bombardment)\s+"
+    r"(?:mit|durch|von|with|by|using|of)\s+(?:[\w-]+\s+){0,2}$",
+    re.IGNORECASE,
+)
+# Nouns after an indefinite article that make it a count of one weapon ("eine Rakete",
+# "a hypersonic Kinzhal missile"), not an event noun ("ein Raketenangriff", "a drone attack").
+_ONE_GAP = re.compile(r"^\s+(?:[\w-]+\s+){0,2}$")
+_ONE_GAP_STOP = re.compile(
+    r"\b(?:for|of|with|by|from|against|on|at|mit|für|von|aus|auf|gegen|über|der|die|das|the)\b",
+    re.IGNORECASE,
+)
+_PLURAL = re.compile(r"(?:drohnen|raketen|bomben|drones|missiles|rockets|bombs|uavs)$", re.I)
+_MODEL_OF_TYPE = re.compile(r"^\s*(?:vom typ|des typs|der marke|of the type|type)\s+$", re.I)
+_NO_CASUALTIES = re.compile(
+    r"\b(?:no (?:casualties|injuries|deaths|victims|one)|keine (?:verletzten|toten|opfer)|"
+    r"niemand)\b",
+    re.IGNORECASE,
+)
+_ANY_NEGATION = re.compile(
+    r"\b(?:nicht|kein\w*|niemand|nie|niemals|not|never|no|none)\b|n't\b", re.IGNORECASE
+)
+# "alle Drohnen", "beide Marschflugkörper", "all four missiles": as many as were launched.
+_ALL_BEFORE = re.compile(
+    r"\b(?:alle|sämtliche|all|every)\s+(?:der\s+|the\s+|of the\s+)?$", re.IGNORECASE
+)
+_ALL_ALONE = re.compile(r"\b(?:alle|sämtliche|all)\b(?=\s+(?:\w+\s+){0,2}?(?:wurden|seien|"
+                        r"were|was|have|had|abgeschossen|shot|intercepted|destroyed))",
+                        re.IGNORECASE)  # fmt: skip
+# Sentences that speak of weapons without reporting an attack.
+_NOT_AN_ATTACK = re.compile(
+    r"\b(?:lieferung\w*|liefer[nt]\w*|geliefert|zugesagt|militärhilfe|hilfspaket\w*|"
+    r"im (?:umfang|wert) von|produziert\w*|produzier\w*|herstell\w*|verfügt\w* über|"
+    r"bestände\w*|pro (?:monat|tag|woche|brigade)|im monat|deliver\w*|suppl(?:y|ies|ied)|"
+    r"aid package|package|worth|produces|producing|produced|manufactur\w*|stockpile\w*|"
+    r"inventory|a (?:month|week)|per (?:month|day|week)|sanktion\w*|sanction\w*)\b",
+    re.IGNORECASE,
+)
+_RUNNING_TOTAL = re.compile(
+    r"\b(?:seit (?:dem )?(?:beginn|anfang|ausbruch) (?:des|der) (?:\w+ )?"
+    r"(?:krieges|kriegs|invasion)|"
+    r"seit kriegsbeginn|seit (?:februar )?2022|since the (?:start|beginning|outbreak) of|"
+    r"since (?:february )?2022|so far this (?:year|month))\b",
+    re.IGNORECASE,
+)
+_OF_THEM = re.compile(r"\s+(?:of them|davon|von ihnen)\b", re.IGNORECASE)
+_HABITUAL = re.compile(
+    r"\b(?:täglich|tagtäglich|immer wieder|regelmäßig|ständig|seither|daily|every day|"
+    r"regularly|routinely|repeatedly|constantly|ever since)\b",
+    re.IGNORECASE,
+)
+_WARNING = re.compile(
+    r"\b(?:warnte?|warnt|warned|warns|warning|befürchte\w*|fears?|feared|bereite\w*|vorbereit\w*|"
+    r"prepar\w+|plan(?:s|t|en)?|planned|planning|ankündig\w*|kündigte?)\b",
+    re.IGNORECASE,
+)
+_SHELLING_VERB = re.compile(r"beschossen|beschoss|shelled|shell", re.IGNORECASE)
+_INCLUDING_CLAUSE = re.compile(
+    r"^\s*,\s*(?:darunter|insbesondere|vor allem|including|among them|notably)\b[^,;]*$",
+    re.IGNORECASE,
+)
+_RIVER_AFTER_PLACE = re.compile(r"^\s+(?:am|an der|on the)\s+$", re.IGNORECASE)
+_ENUM_GAP = re.compile(
+    r"^\s*(?:,|und|and|sowie|oder|or)\s*(?:(?:die|der|den|the)\s+)?$", re.IGNORECASE
+)
+_INCLUDING = re.compile(
+    r"^\s*(?:darunter|insbesondere|vor allem|including|among them|notably)\b", re.IGNORECASE
 )
 _COUNT_GAP = re.compile(r"^(?:\s+|\s*-\s*)(?:[\w-]+\s+){0,2}$")
 _PERSON_NOUN = re.compile(
@@ -100,7 +189,7 @@ _PERSON_NOUN = re.compile(
 _ROLE_STOP = re.compile(r"[,;]|\s(?:und|and|sowie|while|während)\s|\d")
 _OF_TOTAL = re.compile(r"^\s*(?:of|von|out of|aus)\s*$", re.IGNORECASE)
 _DAMAGE_CUE = re.compile(
-    r"schäden|schaden|beschädigt|zerstört|getroffen|eingeschlagen|brände|damage\w*|destroyed|"
+    r"schäden|schaden|beschädigt|zerstört|getroffen|eingeschlagen|brände|damag\w*|destroyed|"
     r"\bhit\b|struck|fires?\b",
     re.IGNORECASE,
 )
@@ -115,8 +204,9 @@ _REPELLED = re.compile(
     re.IGNORECASE,
 )
 _UA_ATTACKER = re.compile(
-    r"ukrainisch\w*\s+(?:drohnen|raketen|streitkräfte|armee|truppen|angriff\w*|militär)|"
-    r"ukrain(?:e|ian)\s+(?:drones|missiles|forces|army|military|launched|attacked|struck)|"
+    r"ukrainisch\w*\s+\w*(?:drohnen|raketen|streitkräfte|armee|truppen|angriff\w*|militär)|"
+    r"ukrain(?:e|ian|e's)\s+(?:\w+\s+)?(?:drones|missiles|forces|army|military|navy|launched|"
+    r"attacked|struck)|"
     r"\bkyiv\s+(?:launched|struck)|die ukraine (?:griff|hat|attackierte|beschoss)",
     re.IGNORECASE,
 )
@@ -126,9 +216,10 @@ _RU_ATTACKER = re.compile(
     re.IGNORECASE,
 )
 _REPORTERS: list[tuple[re.Pattern[str], str, str]] = [
-    # (pattern, name if the target is Ukraine, name if the target is Russia)
-    (re.compile(r"luftwaffe|air force", re.I), "Ukrainian Air Force",
-     "Russian Ministry of Defence"),
+    # (pattern, name if the target is Ukraine, name if the target is Russia); the attacker's
+    # own air force ("die russische Luftwaffe warf ... ab") reports nothing.
+    (re.compile(r"(?<!russische )(?<!russischen )(?<!russian )(?:luftwaffe|air force)", re.I),
+     "Ukrainian Air Force", "Russian Ministry of Defence"),
     (re.compile(r"generalstab|general staff", re.I), "Ukrainian General Staff",
      "Russian General Staff"),
     (re.compile(r"verteidigungsministerium|defen[cs]e ministry|ministry of defen[cs]e", re.I),
@@ -140,6 +231,10 @@ def _merge_adjacent(text: str, mentions: list[WeaponMention]) -> list[WeaponMent
     """ "Shahed-Drohnen", "Kinschal-Raketen", "Grad rockets" are one mention."""
     out: list[WeaponMention] = []
     for m in mentions:
+        if out and _MODEL_OF_TYPE.match(text[out[-1].end : m.start]) and m.model:
+            prev = out[-1]  # "US-Raketen vom Typ ATACMS": the model says which class
+            out[-1] = WeaponMention(prev.start, m.end, m.weapon_class, m.model)
+            continue
         if out and text[out[-1].end : m.start].strip(" -") == "":
             prev = out[-1]
             specific = prev if prev.model else m
@@ -153,7 +248,8 @@ def _merge_adjacent(text: str, mentions: list[WeaponMention]) -> list[WeaponMent
 
 
 def _role_for(text: str, view: SentenceView, num: NumberMatch, lo: int) -> CountRole | None:
-    """Role of a count from the words after it (to the next clause break), else before it."""
+    """Role of a count from the words after it (to the next clause break), else before it,
+    else from the rest of its clause ("397 Drohnen und 20 Raketen abgeschossen")."""
     after_end = view.end
     stop = _ROLE_STOP.search(text, num.end, view.end)
     if stop:
@@ -164,40 +260,124 @@ def _role_for(text: str, view: SentenceView, num: NumberMatch, lo: int) -> Count
     before_start = lo
     for m in _ROLE_STOP.finditer(text, lo, num.start):
         before_start = m.end()
-    return count_role(text[before_start : num.start])
+    role = count_role(text[before_start : num.start])
+    if role:
+        return role
+    c_lo, c_hi = clause_span(text, view.start, view.end, num.start)
+    return count_role(text[num.end : c_hi]) or count_role(text[c_lo:c_hi])
+
+
+def _bare_role(
+    text: str, view: SentenceView, n: NumberMatch, numbers: list[NumberMatch]
+) -> CountRole | None:
+    """Role of a count without a weapon noun; "18 von 25 Raketen abgefangen" reads past the
+    total."""
+    later = [m for m in numbers if m.start >= n.end]
+    if later and _OF_TOTAL.match(text[n.end : later[0].start]):
+        _, c_hi = clause_span(text, view.start, view.end, later[0].start)
+        return count_role(text[later[0].end : c_hi])
+    return _role_for(text, view, n, view.start)
+
+
+def _trapped(text: str, view: SentenceView, pos: int, year: int) -> bool:
+    """The clause traps; "no casualties were reported after the drone attack" negates the
+    casualties, not the attack."""
+    trap = find_trap(text, view.start, view.end, pos, year)
+    if trap != "negated":
+        return trap is not None
+    lo, hi = clause_span(text, view.start, view.end, pos)
+    rest = _NO_CASUALTIES.sub(" ", text[lo:hi])
+    if _ANY_NEGATION.search(rest):
+        return True
+    return find_trap(text, view.start, view.end, pos, year, allow_negation=True) is not None
+
+
+def _sentence_trap(text: str, view: SentenceView, pos: int, year: int) -> bool:
+    """Sentence-level reasons why a weapon at ``pos`` reports no attack (see module doc)."""
+    if _NOT_AN_ATTACK.search(text, view.start, view.end) or _RUNNING_TOTAL.search(
+        text, view.start, view.end
+    ):
+        return True
+    if opens_with_past_year(text, view.start, view.end, year):
+        return True
+    lo, hi = clause_span(text, view.start, view.end, pos)
+    if _HABITUAL.search(text, lo, hi):
+        return True
+    warning = _WARNING.search(text, view.start, pos)
+    return warning is not None
+
+
+def _weapon_ones(text: str, view: SentenceView, mentions: list[WeaponMention]) -> list[NumberMatch]:
+    """Indefinite articles that count one weapon ("eine ballistische Rakete")."""
+    out: list[NumberMatch] = []
+    for n in find_article_ones(text, view.start, view.end):
+        for w in mentions:
+            if w.start < n.end or not _ONE_GAP.match(text[n.end : w.start]):
+                continue
+            gap = text[n.end : w.start]
+            if (
+                _EVENT_NOUN.search(gap)
+                or _ONE_GAP_STOP.search(gap)
+                or _EVENT_NOUN.search(text, w.start, w.end)
+                or _EVENT_AFTER.match(text, w.end)
+                or _PLURAL.search(text, w.start, w.end)
+            ):
+                break
+            out.append(n)
+            break
+    return out
 
 
 def extract_attacks(doc: Document) -> list[AttackDraft]:
     text = doc.text
     year = doc.published.year
     drafts: list[AttackDraft] = []
+    # Places of a weaponless attack sentence ("hat ... die Hauptstadt Kiew angegriffen") for
+    # the drafts its paragraph goes on to count: paragraph -> places.
+    pending: dict[int, list[PlaceMatch]] = {}
     for view in doc.sentences:
         mentions = (
             _merge_adjacent(text, find_weapons(text, view.start, view.end))
             if view.cats & WEAPON
             else []
         )
+        if len(mentions) > 1:  # "mit Grad-Raketenwerfern ... beschossen": the verb is no weapon
+            mentions = [m for m in mentions if not _SHELLING_VERB.fullmatch(text, m.start, m.end)]
         para_drafts = [d for d in drafts if d.paragraph == view.paragraph and not d.merged]
-        if not mentions:
-            if para_drafts:
-                _follow_up(doc, view, para_drafts)
+        if not mentions and not para_drafts:
+            _weaponless(doc, view, drafts, pending)
             continue
         numbers = [n for n in find_numbers(text, view.start, view.end) if n.kind == "count"]
+        if not mentions:
+            _bare_counts(doc, view, numbers, set(), para_drafts, [])
+            _follow_up(doc, view, para_drafts)
+            continue
+        ones = _weapon_ones(text, view, mentions)
+        counts = sorted([*numbers, *ones], key=lambda n: n.start)
         claimed: set[int] = set()
         last_role: CountRole | None = None
         touched: list[AttackDraft] = []
         for w in mentions:
-            if find_trap(text, view.start, view.end, w.start, year):
+            if _trapped(text, view, w.start, year) or _sentence_trap(text, view, w.start, year):
                 continue
             counted: NumberMatch | None = None
-            for n in numbers:
-                if n.end <= w.start and _COUNT_GAP.match(text[n.end : w.start]):
+            for n in counts:
+                if (
+                    n.end <= w.start
+                    and n.start not in claimed
+                    and _COUNT_GAP.match(text[n.end : w.start])
+                ):
                     counted = n
+            every = counted is None and _ALL_BEFORE.search(text, max(view.start, w.start - 20),
+                                                          w.start)  # fmt: skip
             surface = text[w.start : w.end]
             c_lo, c_hi = clause_span(text, view.start, view.end, w.start)
             if (
                 counted is None
+                and not every
                 and not _EVENT_NOUN.search(surface)
+                and not _EVENT_AFTER.match(text, w.end)
+                and not _EVENT_BEFORE.search(text, max(view.start, w.start - 60), w.start)
                 and not _PREDICATE.search(text, view.start, view.end)
             ):
                 continue  # a bare mention ("die Herkunft der Rakete") reports no attack
@@ -211,6 +391,11 @@ def extract_attacks(doc: Document) -> list[AttackDraft]:
                     role = "launched"
                 role = role or last_role or "launched"
                 last_role = role
+            elif every:
+                _, e_hi = clause_span(text, view.start, view.end, w.start)
+                role = count_role(text[w.end : e_hi]) or count_role(text[w.end : view.end])
+                if role not in {"shot_down", "diverted", "hit"}:
+                    role = None
             draft = _find_or_create(drafts, view, w.weapon_class, date, role)
             draft.add_view(view)
             if view.own_date is not None:
@@ -219,25 +404,115 @@ def extract_attacks(doc: Document) -> list[AttackDraft]:
                 draft.models.append(w.model)
             if counted is not None and role is not None:
                 draft.figures[role] = counted.figure
+                if counted.article:
+                    draft.article_figures.add(role)
+            elif every and role is not None and "launched" in draft.figures:
+                draft.figures[role] = Figure(value=draft.figures["launched"].value)
             _add_places(text, view, draft, c_lo, c_hi)
             touched.append(draft)
-        # Counts without a weapon noun: "97 were shot down and 25 were lost to EW".
-        for n in numbers:
-            if n.start in claimed or _PERSON_NOUN.match(text[n.end : n.end + 40]):
-                continue
-            role = _role_for(text, view, n, view.start)
-            if role not in {"shot_down", "diverted", "hit"}:
-                continue
-            if find_trap(text, view.start, view.end, n.start, year):
-                continue
-            for d in reversed([*para_drafts, *touched]):
-                launched = d.figures.get("launched")
-                if role not in d.figures and launched and launched.value >= n.value:
-                    d.figures[role] = n.figure
-                    d.add_view(view)
-                    break
+        _bare_counts(doc, view, numbers, claimed, para_drafts, touched)
         _follow_up(doc, view, [d for d in drafts if d.paragraph == view.paragraph])
-    return _merge(drafts)
+    for d in drafts:
+        if not d.places and not d.regions and d.paragraph in pending:
+            regional = region_mentions(text, pending[d.paragraph], 0)
+            for i, p in enumerate(pending[d.paragraph]):
+                d.add_place(p.place, i in regional)
+    return _merge(doc, drafts)
+
+
+_STRONG_DAMAGE = re.compile(
+    r"schäden|beschädigt|zerstört|trümmer\w*|brände|in brand|damag\w*|destroyed|debris|fires?\b",
+    re.IGNORECASE,
+)
+
+
+def _weaponless(
+    doc: Document,
+    view: SentenceView,
+    drafts: list[AttackDraft],
+    pending: dict[int, list[PlaceMatch]],
+) -> None:
+    """A sentence without a weapon in a paragraph without attacks: "Russland hat ... Kiew
+    angegriffen" (places for the counts that follow), or "Damage was also reported in the
+    Chernihiv and Poltava regions" right after the paragraph of an air attack."""
+    text = doc.text
+    year = doc.published.year
+    matches = _without_rivers(text, places_in(view, view.start, view.end))
+    if not matches:
+        return
+    pred = _PREDICATE.search(text, view.start, view.end)
+    if (
+        pred
+        and not _trapped(text, view, pred.start(), year)
+        and not _sentence_trap(text, view, pred.start(), year)
+        and _RU_ATTACKER.search(text, view.start, view.end)
+    ):
+        pending.setdefault(view.paragraph, []).extend(matches)
+        return
+    damage = _STRONG_DAMAGE.search(text, view.start, view.end)
+    if damage is None or _trapped(text, view, damage.start(), year):
+        return
+    previous = [
+        d for d in drafts
+        if d.paragraph == view.paragraph - 1 and not d.merged
+        and d.weapon_class is not WeaponClass.GROUND_ASSAULT
+    ]  # fmt: skip
+    if not previous:
+        return
+    date = incident_date(doc, view, view.start, view.end)
+    target = max(
+        reversed(previous),
+        key=lambda d: d.figures["launched"].value if "launched" in d.figures else 0,
+    )
+    if target.date != date:
+        return
+    regional = region_mentions(text, matches, view.start)
+    for i, p in enumerate(matches):
+        target.add_place(p.place, i in regional)
+    target.add_view(view)
+
+
+def _bare_counts(
+    doc: Document,
+    view: SentenceView,
+    numbers: list[NumberMatch],
+    claimed: set[int],
+    para_drafts: list[AttackDraft],
+    touched: list[AttackDraft],
+) -> None:
+    """Counts without a weapon noun: "97 were shot down and 25 were lost to EW", "Die
+    Flugabwehr habe 52 davon abgeschossen", "Beide seien abgefangen worden"."""
+    text = doc.text
+    year = doc.published.year
+    candidates = list(numbers)
+    every = _ALL_ALONE.search(text, view.start, view.end)
+    for n in candidates:
+        if n.start in claimed or _PERSON_NOUN.match(text[n.end : n.end + 40]):
+            continue
+        role = _bare_role(text, view, n, numbers)
+        if role not in {"shot_down", "diverted", "hit"}:
+            continue
+        if find_trap(text, view.start, view.end, n.start, year):
+            continue
+        for d in reversed([*para_drafts, *touched]):
+            launched = d.figures.get("launched")
+            # "claiming to have destroyed 12 of them": the attack of this sentence
+            own = launched is None and d in touched and _OF_THEM.match(text, n.end)
+            if role not in d.figures and (own or (launched and launched.value >= n.value)):
+                d.figures[role] = n.figure
+                d.add_view(view)
+                if role == "hit":
+                    lo, hi = clause_span(text, view.start, view.end, n.start)
+                    _add_places(text, view, d, lo, hi)
+                break
+    if every is not None and not touched:
+        role = count_role(text[every.end() : view.end])
+        if role in {"shot_down", "diverted"} and para_drafts:
+            d = para_drafts[-1]
+            launched = d.figures.get("launched")
+            if launched is not None and role not in d.figures:
+                d.figures[role] = Figure(value=launched.value)
+                d.add_view(view)
 
 
 def _find_or_create(
@@ -255,21 +530,70 @@ def _find_or_create(
             and (role is None or role not in d.figures)
         ):
             return d
+    if role in {"shot_down", "diverted", "hit"}:  # "all four missiles were shot down"
+        for d in reversed(drafts):
+            if (
+                d.paragraph == view.paragraph
+                and d.date == date
+                and is_compatible(d.weapon_class, cls)
+                and "launched" in d.figures
+                and role not in d.figures
+            ):
+                return d
     draft = AttackDraft(weapon_class=cls, date=date, paragraph=view.paragraph)
     drafts.append(draft)
     return draft
 
 
 def _add_places(text: str, view: SentenceView, draft: AttackDraft, lo: int, hi: int) -> None:
-    matches = places_in(view, view.start, view.end)
-    # Places in the weapon's clause, or after "auf"/"on" later in the sentence.
-    in_clause = [p for p in matches if lo <= p.start < hi]
-    if not in_clause:
+    """Places of the weapon's clause ``[lo, hi)`` and what continues it (see module doc)."""
+    matches = _without_rivers(text, places_in(view, view.start, view.end))
+    if not matches:
+        return
+    if draft.weapon_class is WeaponClass.GROUND_ASSAULT:
+        chosen = list(matches)
+    else:
+        chosen = [p for p in matches if lo <= p.start < hi]
+        including = _INCLUDING_CLAUSE.match(text[hi : view.end])
+        if including:  # "..., darunter in Lwiw und Luzk"
+            chosen += [p for p in matches if hi <= p.start < hi + including.end()]
+        # An enumeration or a "darunter"/"including" clause continues the clause.
+        for p in matches:
+            if p.start < hi or not chosen:
+                continue
+            prev = max((q for q in chosen if q.end <= p.start), key=lambda q: q.end, default=None)
+            if prev is None:
+                continue
+            gap = text[prev.end : p.start]
+            if (
+                _ENUM_GAP.match(gap)
+                or (gap.lstrip().startswith(",") and _INCLUDING.match(gap.lstrip()[1:]))
+                or _INCLUDING_CLAUSE.match(gap)
+            ):
+                chosen.append(p)
+        # Places in another clause of the sentence with a damage cue and no weapon of its own.
+        for p in matches:
+            if p in chosen:
+                continue
+            p_lo, p_hi = clause_span(text, view.start, view.end, p.start)
+            if _DAMAGE_CUE.search(text, p_lo, p_hi) and not find_weapons(text, p_lo, p_hi):
+                chosen.append(p)
+    if not chosen:
         return
     regional = region_mentions(text, matches, view.start)
     for i, p in enumerate(matches):
-        if p in in_clause:
+        if p in chosen:
             draft.add_place(p.place, i in regional)
+
+
+def _without_rivers(text: str, matches: list[PlaceMatch]) -> list[PlaceMatch]:
+    """Drop a place named right after another one with "am"/"on the" ("Nikopol am Dnipro")."""
+    out: list[PlaceMatch] = []
+    for p in matches:
+        if out and _RIVER_AFTER_PLACE.match(text[out[-1].end : p.start]):
+            continue
+        out.append(p)
+    return out
 
 
 def _follow_up(doc: Document, view: SentenceView, para_drafts: list[AttackDraft]) -> None:
@@ -321,15 +645,31 @@ def _source(text: str, view: SentenceView, draft: AttackDraft) -> None:
             return
 
 
-def _finalise_sides(doc: Document, draft: AttackDraft) -> None:
-    countries = {p.country for p in draft.places} | {r[:2] for r in draft.regions}
+_OCCUPIED = frozenset({"UA-43", "UA-40"})  # Crimea, Sevastopol: targets there are Russian
+
+
+def _sides(doc: Document, draft: AttackDraft) -> tuple[str, str]:
+    countries = {p.country for p in draft.places if p.region not in _OCCUPIED} | {
+        r[:2] for r in draft.regions if r not in _OCCUPIED
+    }
     ua_cue = any(_UA_ATTACKER.search(doc.text, v.start, v.end) for v in draft.views)
     ru_cue = any(_RU_ATTACKER.search(doc.text, v.start, v.end) for v in draft.views)
     if countries == {"RU"} or (ua_cue and not ru_cue and "UA" not in countries):
-        draft.attacker, draft.target = "UA", "RU"
+        return "UA", "RU"
+    return draft.attacker, draft.target
 
 
-def _merge(drafts: list[AttackDraft]) -> list[AttackDraft]:
+def _finalise_sides(doc: Document, draft: AttackDraft) -> None:
+    draft.attacker, draft.target = _sides(doc, draft)
+
+
+_WAVE = frozenset(
+    {WeaponClass.DRONE, WeaponClass.CRUISE_MISSILE, WeaponClass.BALLISTIC_MISSILE,
+     WeaponClass.MISSILE}
+)  # fmt: skip
+
+
+def _merge(doc: Document, drafts: list[AttackDraft]) -> list[AttackDraft]:
     """Fold figure-less, place-less drafts into a compatible attack of the same day."""
     for weak in drafts:
         if weak.strong:
@@ -355,6 +695,50 @@ def _merge(drafts: list[AttackDraft]) -> list[AttackDraft]:
                 host.models.append(model)
         host.outcome = host.outcome or weak.outcome
         host.reported_by = host.reported_by or weak.reported_by
+    for umbrella in drafts:  # "Luftangriffe auf Kiew" + "426 Drohnen und 24 Raketen": one wave
+        if (
+            umbrella.merged
+            or umbrella.figures
+            or umbrella.weapon_class is not WeaponClass.AIR_STRIKE
+        ):
+            continue
+        waves = [
+            d for d in drafts
+            if d is not umbrella and not d.merged and d.date == umbrella.date
+            and "launched" in d.figures and not d.places and not d.regions
+            and d.weapon_class in _WAVE and _sides(doc, d) == _sides(doc, umbrella)
+        ]  # fmt: skip
+        if not waves or not (umbrella.places or umbrella.regions):
+            continue
+        umbrella.merged = True
+        for d in waves:
+            for p in umbrella.places:
+                d.add_place(p, region_only=False)
+            for r in umbrella.regions:
+                if r not in d.regions:
+                    d.regions.append(r)
+            for v in umbrella.views:
+                d.add_view(v)
+    for late in drafts:  # "87 Drohnen abgefangen" in a later paragraph
+        if late.merged or "launched" in late.figures or late.places or not late.figures:
+            continue
+        host = next(
+            (d for d in drafts
+             if d is not late and not d.merged and drafts.index(d) < drafts.index(late)
+             and d.date == late.date and d.weapon_class is late.weapon_class
+             and _sides(doc, d) == _sides(doc, late)
+             and not set(d.figures) & set(late.figures)),
+            None,
+        )  # fmt: skip
+        if host is None:
+            continue
+        late.merged = True
+        host.figures.update(late.figures)
+        for v in late.views:
+            host.add_view(v)
+        for r in late.regions:
+            if r not in host.regions:
+                host.regions.append(r)
     return [d for d in drafts if not d.merged]
 
 
@@ -365,3 +749,6 @@ def finalise(doc: Document, drafts: list[AttackDraft]) -> None:
         d.reported_by = None
         for v in sorted(d.views, key=lambda x: x.start):
             _source(doc.text, v, d)
+        if d.reported_by is None:  # the source named elsewhere in the paragraph
+            for v in doc.paragraph_sentences(d.paragraph):
+                _source(doc.text, v, d)

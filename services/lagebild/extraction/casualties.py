@@ -28,15 +28,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from dataclasses import dataclass, field
 from typing import Literal
 
 from lagebild.extraction.attacks import AttackDraft
 from lagebild.extraction.common import incident_date, places_in, region_mentions
+from lagebild.extraction.dates import opens_with_past_year
 from lagebild.extraction.document import Document, SentenceView
 from lagebild.extraction.lexicon import CASUALTY, lower
-from lagebild.extraction.dates import opens_with_past_year
 from lagebild.extraction.numbers import NumberMatch, find_article_ones, find_numbers
 from lagebild.extraction.places import PlaceEntry
 from lagebild.extraction.traps import find_trap
@@ -48,9 +49,11 @@ Kind = Literal["killed", "injured"]
 
 _TRIGGER = re.compile(  # matched against lower-cased text
     r"\b(?:(?P<killed>getötet|\btot\b|\btote[n]?\b|todesopfer\w*|gestorben|\bstarben\b|"
-    r"ums leben|leben verloren|\bkilled\b|\bkilling\b|\bdead\b|\bdied\b|death toll|\bdeaths\b|"
+    r"ums leben|leben verloren|\bstarb\b|\bkilled\b|\bkilling\b|\bdead\b|\bdied\b|death toll|"
+    r"\bdeaths\b|"
     r"fatalities)|"
-    r"(?P<injured>verletzt\w*|verwundet\w*|\binjured\b|\binjuring\b|\bwounded\b|\bhurt\b|"
+    r"(?P<injured>verletzt\w*|verletzung\w*|verwundet\w*|\binjured\b|\binjuring\b|\bwounded\b|\bwounding\b|"
+    r"\bhurt\b|"
     r"injuries))",
 )
 _CHILD = re.compile(
@@ -65,7 +68,8 @@ _ONE_PERSON = re.compile(
     r"(?:\s+[\w-]+){0,3}?\s+(?:mensch|mann|frau|kind|mädchen|junge|säugling|baby|zivilist\w*|"
     r"person|bewohner\w*|anwohner\w*|einwohner\w*|rentner\w*|soldat\w*|polizist\w*|"
     r"arbeiter\w*|mitarbeiter\w*|helfer\w*|sanitäter\w*|feuerwehrmann|fahrer\w*|passant\w*|"
-    r"journalist\w*|jugendliche\w*|teenager|man|woman|child|girl|boy|infant|civilian|person|"
+    r"journalist\w*|jugendliche\w*|teenager|tote[nr]?|verletzte[nr]?|todesopfer|"
+    r"man|woman|child|girl|boy|infant|civilian|person|"
     r"resident|worker|employee|pensioner|soldier|police\s+officer|policeman|rescuer|firefighter|"
     r"driver|passer-by|journalist|volunteer|teenager|medic|paramedic)\b",
     re.IGNORECASE,
@@ -73,9 +77,13 @@ _ONE_PERSON = re.compile(
 _ONE_OF = re.compile(r"\s+(?:of|von|der|unter)\s", re.IGNORECASE)
 _FROM_TO_NEXT = re.compile(r"\s+(?:auf|to)\s+", re.IGNORECASE)
 _FROM_BEFORE = re.compile(r"\b(?:von|from)\s+$", re.IGNORECASE)
-_PARTICIPLE = frozenset({"killing", "injuring"})
+_OR = re.compile(r"\s+(?:or|oder)\s+", re.IGNORECASE)
+_PARTICIPLE = frozenset({"killing", "injuring", "wounding"})
+_INTRODUCES_SUBSET = re.compile(
+    r"(?:darunter|including|among them|unter ihnen|unter den \w+)\s+$", re.IGNORECASE
+)
 _SUBSET = re.compile(
-    r"^\W*(?:unter (?:den |ihnen|diesen)|darunter|among (?:them|the)|including)",
+    r"\W*(?:unter (?:den |ihnen|diesen)|darunter|among (?:them|the)|including)",
     re.IGNORECASE,
 )
 _NOT_PEOPLE = re.compile(
@@ -87,7 +95,7 @@ _NOT_PEOPLE = re.compile(
 )
 _UPDATE = re.compile(
     r"\b(?:stieg|steigt|gestiegen|erhöhte|erhöht|rose|risen|rises|climbed|increased|jumped|"
-    r"mounted|now stands)\b",
+    r"mounted|now stands|up from|previously reported|zuvor war von|bislang war von)\b",
     re.IGNORECASE,
 )
 _RUNNING_TOTAL = re.compile(
@@ -158,6 +166,10 @@ def _pair(text: str, view: SentenceView, year: int) -> list[_Hit]:
         for h in hits
         if not find_trap(text, view.start, view.end, h.start, year, allow_historical=running)
     ]
+    # "killed or wounded", "getötet oder verletzt": one combined figure, neither kind
+    for a, b in itertools.pairwise(hits):
+        if a.kind != b.kind and _OR.fullmatch(text, a.end, b.start):
+            hits = [h for h in hits if h is not a and h is not b]
     if not hits:
         return []
     numbers: list[NumberMatch] = []
@@ -171,7 +183,7 @@ def _pair(text: str, view: SentenceView, year: int) -> list[_Hit]:
     ]
     found.sort(key=lambda n: n.start)
     for i, n in enumerate(found):
-        if n.kind != "count" or _NOT_PEOPLE.match(text, n.end, n.end + 40):
+        if n.kind != "count" or (not n.article and _NOT_PEOPLE.match(text, n.end, n.end + 40)):
             continue
         if n.value == 1 and _ONE_OF.match(text, n.end, n.end + 8):
             continue  # "one of its largest attacks", "einer der ..."
@@ -206,7 +218,12 @@ def _pair(text: str, view: SentenceView, year: int) -> list[_Hit]:
             hit.figure = chosen.figure
         prev_end = hit.end
     for c in children:
-        nearest = min(hits, key=lambda h: min(abs(h.start - c.end), abs(c.start - h.end)))
+        noun = _CHILD.match(text, c.end, c.end + 40)
+        c_end = noun.end() if noun else c.end  # "zwei Kinder verletzt": from the noun on
+        nearest = min(hits, key=lambda h: min(abs(h.start - c_end), abs(c.start - h.end)))
+        if _INTRODUCES_SUBSET.search(text, max(view.start, c.start - 20), c.start):
+            earlier = [h for h in hits if h.end <= c.start]  # "killing 8, including a girl"
+            nearest = earlier[-1] if earlier else nearest
         nearest.child = c.figure
         if nearest.figure is None:
             nearest.figure = c.figure

@@ -26,7 +26,8 @@ ANAPHOR = re.compile(
     re.IGNORECASE,
 )
 _REGION_BEFORE = re.compile(
-    r"(?:\bRegion(?:en)?|\bGebiet(?:en|e)?|\bOblast(?:en)?|\bregions?\s+of|\boblasts?\s+of|"
+    r"(?:\bRegion(?:en)?|(?:\b|grenz|front)Gebiet(?:en|e)?|\bOblast(?:en)?|\bregions?\s+of|"
+    r"\boblasts?\s+of|"
     r"\bprovinces?\s+of)\s+(?:[\w'-]+(?:\s*,\s*|\s+(?:und|and|sowie)\s+))*$",
     re.IGNORECASE,
 )

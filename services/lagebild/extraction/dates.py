@@ -63,7 +63,7 @@ _DATE_RE = re.compile(
     \b(?:(?P<night>(?:in\s+der\s+)?nacht\s+(?:auf|zu|zum)\s+(?:den\s+)?(?P<night_wd>{_WD})
         |overnight\s+(?:in)?to\s+(?P<night_wd_en>{_WD})
         |(?:on\s+)?(?P<night_wd_en2>{_WD})\s+night)
-    |(?P<before>(?:in\s+der\s+)?nacht\s+(?:zuvor|davor)|am\s+vortag|tags\s+zuvor
+    |(?P<before>(?:in\s+der\s+)?nacht\s+(?:zuvor|davor)|(?:am|vom)\s+vortag|tags\s+zuvor
         |the\s+(?:night|day)\s+before|the\s+previous\s+(?:night|day))
     |(?P<iso>(?P<iy>\d{{4}})-(?P<im>\d{{2}})-(?P<id>\d{{2}}))
     |(?P<dm>(?:am\s+|on\s+(?:the\s+)?)?(?P<d1>\d{{1,2}})(?:\.|th|st|nd|rd)?\s+(?:of\s+)?

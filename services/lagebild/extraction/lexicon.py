@@ -28,15 +28,15 @@ _STEMS: dict[int, str] = {
         rocket grad uragan smer himars mlrs gleitbomb lenkbomb glide guided kab artiller
         beschuss beschoss shelling shelled luftangriff luftschl air strike airstrike air attack
         aerial bombard bombing bodenangriff sturmangriff bodenoffensive infanterieangriff
-        ground assault storming atacms storm shadow scalp taurus tomahawk neptun zirkon zircon
-        oreshnik oreschnik
+        ground assault storming gefecht kampfhandlung clash engagement atacms storm shadow
+        scalp taurus tomahawk neptun zirkon zircon oreshnik oreschnik
     """,
     CASUALTY: """
         getötet tot todesopfer gestorben starben ums leben leben verloren killed killing dead
-        died death fatalit verletzt verwundet injur wounded hurt
+        died death fatalit verletzt verwundet injur wounded hurt starb wound verletzung
     """,
     MEETING: """
-        telefon phone call video treffen getroffen traf zusammengekommen empfing empfangen
+        telefon phone call video treffen getroffen traf zusammengekommen empfing empfangen zusammen
         met meet talks gespräch unterredung begegnung hosted
     """,
     DATE: """

@@ -8,15 +8,23 @@
   "geplant", "will meet", "plans to meet", "could meet", "would meet", "is expected to meet");
 * nothing for negated clauses ("traf nicht", "did not meet") or other traps; nothing without
   two distinct named participants (so "es werden sehr wichtige Treffen stattfinden" and a
-  summit without names give no event). Triggers inside quotations are ignored.
+  summit without names give no event). Triggers inside quotations count only when the speaker
+  reports a meeting of their own ("„Ich habe mich heute mit Präsident Selenskyj getroffen“,
+  sagte Starmer", "\"I met President Zelensky\", Merz said"): the speaker is a participant.
+* German separable and compound verbs: "kam(en) ... zusammen", "zusammengetroffen",
+  "zusammentreffen"; the noun "Treffen mit/zwischen" with a planning cue is a planned meeting.
+* Nothing for sentences that open with a past year ("In 2019, Zelensky and Putin met").
 
 Participants: the nearest person before the trigger (and any joined to it by "und"/"and"),
-plus the people after it up to the end of the object phrase. Role phrases without a name
-("den norwegischen Ministerpräsidenten") resolve to the office holder on the meeting day. A
-missing subject or a pronoun ("Er traf ...", "He met ...") is the subject (first named person)
-of the closest earlier sentence that names someone.
+plus the people after it up to the end of the object phrase (which ends before an attribution:
+", Kremlin spokesman Dmitry Peskov said"). With the verb at the end of the clause ("hat ...
+Selenskyj empfangen", "will sich ... mit Putin treffen") the people of the clause before it.
+Role phrases without a name ("den norwegischen Ministerpräsidenten") resolve to the office
+holder on the meeting day. A missing subject or a pronoun ("Er traf ...", "He met ...") is the
+subject (first named person) of the closest earlier sentence that names someone.
 
-Date: an explicit date in the sentence or earlier in its paragraph; otherwise the rule for
+Date: an explicit date in the sentence or earlier in its paragraph (planned meetings: only a
+day, never "next week"); otherwise the rule for
 undated reports of past meetings: the meeting is dated in the local time of its place
 (longitude/15 hours from UTC; the publisher's own clock if the place is unknown), and a report
 published before 10:00 local time can only be about a meeting of the previous day (nobody
@@ -30,7 +38,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from lagebild.extraction.dates import find_dates
+from lagebild.extraction.dates import find_dates, opens_with_past_year
 from lagebild.extraction.document import Document, SentenceView
 from lagebild.extraction.lexicon import MEETING, lower
 from lagebild.extraction.people import PeopleIndex, Person
@@ -41,7 +49,7 @@ from lagebild.models.events import MeetingStatus
 __all__ = ["MeetingDraft", "extract_meetings", "undated_meeting_day"]
 
 _TRIGGER = re.compile(  # matched against lower-cased text
-    r"\b(?:(?P<phone>telefonierte\w*|\btelefonat\w*|telefongespräch\w*|\bam telefon\b|"
+    r"\b(?:(?P<phone>telefonier\w*|\btelefonat\w*|telefongespräch\w*|\bam telefon\b|"
     r"spoke by (?:tele)?phone|(?:tele)?phone (?:call|conversation|talks)|\bphoned\b|"
     r"spoke on the phone|held a call|\bcall with\b)"
     r"|(?P<video>videoschalte\w*|videokonferenz\w*|per video\w*|video ?(?:call|link|conference)\w*)"
@@ -49,10 +57,27 @@ _TRIGGER = re.compile(  # matched against lower-cased text
     r"on the sidelines of)\s+(?:einem|eines|dem|des|seinem|seines|ihrem|ihres|einer|der|a|an|"
     r"the|his|her|their)\s+(?:\w+\s+)?(?:treffen|treffens|gespräch|gesprächs|unterredung|"
     r"begegnung|meeting|talks)\s+(?:mit|with)\b|\bafter meeting\b)"
-    r"|(?P<held>\btraf(?:en)?\b|\bgetroffen\b|\bzusammengekommen\b|\bempfing\b|\bempfangen\b|"
+    r"|(?P<held>\btraf(?:en)?\b|\bgetroffen\b|\bzusammengekommen\b|\bzusammengetroffen\b|"
+    r"\bempfing\b|\bempfangen\b|\bkam(?:en)?\b(?=[^,;]*\bzusammen\b)|"
     r"\bmet\b|\bmeets\b|\b(?:held|had) talks\b|\bhosted\b)"
-    r"|(?P<infinitive>\btreffen\b|\bmeet\b|\bmeeting with\b))",
+    r"|(?P<infinitive>\btreffen\b|\bzusammentreffen\b|\bzusammenkommen\b|\bmeet\b|"
+    r"\bmeeting with\b|\bfor talks with\b|\bzu gesprächen mit\b))",
 )
+# "spoke with Keir Starmer by phone": the call is named after the person.
+_SPOKE_BY_PHONE = re.compile(r"\bspoke (?:with|to)\b(?=[^.;]{0,60}\bby (?:tele)?phone\b)")
+# "Der Kreml wies Berichte zurück, wonach ...", "denied reports that ...": nothing happened.
+_DENIAL = re.compile(
+    r"\b(?:wies\w* \w+ zurück|dementierte\w*|bestritt\w*|denied|denies|dismissed|rejected)\b",
+    re.IGNORECASE,
+)
+_PRONOUN = re.compile(r"\b(?:er|sie|he|she)\b", re.IGNORECASE)
+# "met Trump ... and later spoke by phone with Zelensky": the same subject.
+_ELIDED_SUBJECT = re.compile(
+    r"\b(?:and|und)\s+(?:(?:later|then|also|afterwards|später|dann|danach|anschließend|"
+    r"zudem|auch)\s+)?$",
+    re.IGNORECASE,
+)
+_FIRST_PERSON = re.compile(r"\b(?:ich|wir|i|we)\b", re.IGNORECASE)
 _PLANNED_CUE = re.compile(
     r"\b(?:wird|werden|will|wollen|soll|sollen|möchte|möchten|plant|planen|geplant\w*|"
     r"bevorstehend\w*|könnte|könnten|würde|würden|would|could|may|might|plans?|planning|"
@@ -61,10 +86,14 @@ _PLANNED_CUE = re.compile(
     re.IGNORECASE,
 )
 _PAST_HELD = re.compile(r"\b(?:traf|trafen|met|empfing|hosted|held|had)\b", re.IGNORECASE)
-_OBJECT_END = re.compile(r",(?!\s*[A-ZÄÖÜ])|;|\.|\bdass\b|\bthat\b|\bsagte\b|\bsaid\b")
+_OBJECT_END = re.compile(
+    r",(?!\s*[A-ZÄÖÜ])|,(?=[^,.;]*\b(?:said|says|told|sagte|sagt|erklärte|teilte)\b)|;|"
+    r"(?<!\.[A-Z])\.(?!\w)|\bdass\b|\bthat\b|\bsagte\b|\bsaid\b"
+)
 _JOIN = re.compile(r"\s(?:und|and|sowie)\s", re.IGNORECASE)
 _PLACE_PREP = re.compile(
-    r"(?:\bin|\bim|\bat|\bbei)\s+(?:der\s+|dem\s+|den\s+|the\s+)?(?:\w+en\s+)?$", re.IGNORECASE
+    r"(?:\bin|\bim|\bat|\bbei|\bnach|\bto)\s+(?:der\s+|dem\s+|den\s+|the\s+)?(?:\w+en\s+)?$",
+    re.IGNORECASE,
 )
 
 
@@ -160,27 +189,76 @@ def extract_meetings(doc: Document, index: PeopleIndex) -> list[MeetingDraft]:
     year = doc.published.year
     drafts: list[MeetingDraft] = []
     for view in doc.sentences:
-        if not view.cats & MEETING:
+        if not view.cats & MEETING or opens_with_past_year(text, view.start, view.end, year):
             continue
         low = lower(view.sent.text)
-        for m in _TRIGGER.finditer(low):
+        triggers: list[tuple[re.Match[str], MeetingStatus | None]] = [
+            (m, None) for m in _TRIGGER.finditer(low)
+        ]
+        triggers += [(m, MeetingStatus.PHONE_CALL) for m in _SPOKE_BY_PHONE.finditer(low)]
+        triggers.sort(key=lambda x: x[0].start())
+        prev_subjects: list[Person] = []
+        for k, (m, fixed) in enumerate(triggers):
             t_start, t_end = view.start + m.start(), view.start + m.end()
-            if doc.in_quote(t_start):
+            next_trigger = (
+                view.start + triggers[k + 1][0].start() if k + 1 < len(triggers) else view.end
+            )
+            if _DENIAL.search(text, view.start, t_start):
                 continue
-            if m.group("infinitive") == "treffen" and text[t_start] == "T":
-                continue  # the noun "Treffen" alone says nothing about a meeting
-            status = _status(doc, view, m, t_start)
+            if (
+                fixed is None
+                and m.group("held")
+                and any(
+                    (o.group("phone") or o.group("video")) and 0 <= o.start() - m.end() < 40
+                    for o, _ in triggers
+                )
+            ):
+                continue  # "hosted a video conference with ...": the call, not a meeting
+            if doc.in_quote(t_start):
+                quoted = _quoted_meeting(doc, view, m, t_start, index, year)
+                if quoted is not None:
+                    _add(drafts, quoted)
+                continue
+            if fixed is None and m.group("infinitive") == "treffen" and text[t_start] == "T":
+                # the noun "Treffen" alone says nothing; "Treffen mit X soll ..." is planned
+                if not re.match(r"\s+(?:mit|zwischen)\b", text[t_end : t_end + 12]):
+                    continue
+                lo, hi = clause_span(text, view.start, view.end, t_start)
+                if not _PLANNED_CUE.search(text, lo, hi):
+                    continue
+            status = fixed or _status(doc, view, m, t_start)
             if status is None:
                 continue
             trap = find_trap(text, view.start, view.end, t_start, year, allow_hypothetical=True)
             if trap is not None:
                 continue
             place = _place(doc, view)
+            if status in {MeetingStatus.PHONE_CALL, MeetingStatus.VIDEO_CALL}:
+                place = None  # a call has no meeting place
             day = _meeting_day(doc, view, status, place)
             subject_side = _people_in(doc, view, view.start, t_start, day, index)
-            obj_end_m = _OBJECT_END.search(text, t_end, view.end)
-            obj_end = obj_end_m.start() if obj_end_m else view.end
+            obj_end_m = _OBJECT_END.search(text, t_end, next_trigger)
+            obj_end = obj_end_m.start() if obj_end_m else next_trigger
             objects = _people_in(doc, view, t_end, obj_end, day, index)
+            c_lo, _ = clause_span(text, view.start, view.end, t_start)
+            in_clause = [x for x in subject_side if x[0] >= c_lo]
+            if not objects and len(in_clause) >= 2 and _verb_final(text, t_end, view.end):
+                # "hat ... Selenskyj empfangen", "will sich ... mit Putin treffen"
+                objects = in_clause[1:]
+                subject_side = [x for x in subject_side if x[0] < c_lo] + in_clause[:1]
+            elif (
+                not objects
+                and len(in_clause) == 1
+                and _verb_final(text, t_end, view.end)
+                and _PRONOUN.search(text, c_lo, in_clause[0][0])
+                and subject_side[0][0] < c_lo
+            ):  # "..., wo er US-Außenminister Rubio treffen will": er = the sentence subject
+                objects = in_clause
+                subject_side = subject_side[:1]
+            if prev_subjects and _ELIDED_SUBJECT.search(text, max(view.start, t_start - 30),
+                                                        t_start):  # fmt: skip
+                subject_side = []
+                objects = [(t_end, p) for p in prev_subjects] + objects
             subjects: list[Person] = []
             if subject_side:
                 pos, person = subject_side[-1]
@@ -201,10 +279,71 @@ def extract_meetings(doc: Document, index: PeopleIndex) -> list[MeetingDraft]:
             for person in [*subjects, *(p for _, p in objects)]:
                 if all(person.name != q.name for q in people):
                     people.append(person)
+            if people:
+                prev_subjects = people[:1]
             if len(people) < 2:
                 continue
             _add(drafts, MeetingDraft(status, day, people, place, [view]))
     return drafts
+
+
+def _verb_final(text: str, t_end: int, end: int) -> bool:
+    """Does the clause end at the trigger ("... empfangen.", "... treffen, wie ...")?"""
+    rest = text[t_end:end]
+    return not rest.strip() or bool(
+        re.match(
+            r"\s*(?:(?:worden|werden|wurde|wurden|will|wollen|soll|sollen|hat|haben|ist|sind|"
+            r"habe|sei|seien|könnte|könnten|würde|würden)\b\s*)?(?:[,;.:!?\"“”»«)]|\b(?:und|and)\b|$)",
+            rest,
+        )
+    )
+
+
+def _quoted_meeting(
+    doc: Document,
+    view: SentenceView,
+    m: re.Match[str],
+    t_start: int,
+    index: PeopleIndex,
+    year: int,
+) -> MeetingDraft | None:
+    """ "„Ich habe mich heute mit Präsident Selenskyj getroffen“, sagte Starmer": the speaker
+    (named outside the quote) met the people named inside it."""
+    text = doc.text
+    quote = next((q for q in doc.quotes if q[0] <= t_start < q[1]), None)
+    if quote is None or not (m.group("held") or m.group("phone") or m.group("video")):
+        return None
+    q_lo, q_hi = quote
+    if not _FIRST_PERSON.search(text, q_lo, t_start):
+        return None
+    if find_trap(text, q_lo, q_hi, t_start, year, allow_hypothetical=True) is not None:
+        return None
+    status = _status(doc, view, m, t_start)
+    if status is None:
+        return None
+    place = _place(doc, view)
+    day = _meeting_day(doc, view, status, place)
+    outside = _people_in(doc, view, q_hi, view.end, day, index) or _people_in(
+        doc, view, view.start, q_lo, day, index
+    )
+    if not outside:
+        return None
+    speaker = outside[0][1] if outside[0][0] >= q_hi else outside[-1][1]
+    inside: list[Person] = [p.person for p in view.persons if q_lo <= p.start < q_hi]
+    for r in view.roles:
+        if q_lo <= r.start < q_hi and day is not None:
+            if any(r.end <= p.start <= r.end + 2 for p in view.persons):
+                continue
+            holder = index.holder(r.kind, r.affiliation, day)
+            if holder is not None:
+                inside.append(holder)
+    people = [speaker]
+    for person in inside:
+        if all(person.name != q.name for q in people):
+            people.append(person)
+    if len(people) < 2:
+        return None
+    return MeetingDraft(status, day, people, place, [view])
 
 
 def _meeting_day(
@@ -212,7 +351,8 @@ def _meeting_day(
 ) -> dt.date | None:
     if status is MeetingStatus.PLANNED:
         mentions = find_dates(doc.text, doc.published, view.start, view.end, future=True)
-        return mentions[-1].date if mentions else None
+        days = [d for d in mentions if d.precision == "day"]
+        return days[-1].date if days else None
     if view.para_date is not None:
         return view.para_date
     return undated_meeting_day(doc.published_at, place)
@@ -221,7 +361,7 @@ def _meeting_day(
 def _add(drafts: list[MeetingDraft], new: MeetingDraft) -> None:
     for d in drafts:
         if set(d.names) == set(new.names) and (d.date == new.date or new.date is None):
-            if d.status is not MeetingStatus.HELD and new.status is MeetingStatus.HELD:
+            if d.status is MeetingStatus.PLANNED and new.status is not MeetingStatus.PLANNED:
                 d.status = new.status
             d.place = d.place or new.place
             for v in new.views:

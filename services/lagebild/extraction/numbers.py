@@ -152,6 +152,9 @@ _YEAR_CONTEXT_BEFORE = re.compile(
 )
 
 
+_SCALE = re.compile(r"\s+(millionen|million|mio\.?|milliarden|milliarde|billion)\b", re.I)
+
+
 @lru_cache(maxsize=4096)
 def parse_number_word(token: str) -> int | None:
     """Value of one number token ("zwölf", "1.200", "twenty-five", "Dutzende"), else None."""
@@ -221,6 +224,21 @@ def _scan_numbers(text: str, start: int, end: int | None) -> list[NumberMatch]:
         raw1 = m.group("n1")
         value = parse_number_word(raw1)
         if value is None:
+            continue
+        scale = _SCALE.match(text, m.end("n1"))
+        if scale and m.group("n2") is None:  # "1,2 Millionen", "1 million"
+            value *= 1_000_000 if scale.group(1).lower().startswith("mil") else 1_000_000_000
+            end_at = scale.end()
+            qual_text = m.group("qual")
+            qualifier = (
+                _QUALIFIERS[" ".join(qual_text.lower().split())] if qual_text else (Qualifier.EXACT)
+            )
+            q_start = m.start() if qual_text else m.start("n1")
+            out.append(
+                NumberMatch(
+                    q_start, end_at, m.start("n1"), Figure(value=value, qualifier=qualifier)
+                )
+            )
             continue
         kind = _kind(text, m.start("n1"), m.end("n1"), value, raw1)
         qual_text = m.group("qual")

@@ -188,20 +188,10 @@ def split_paragraphs(text: str) -> list[tuple[int, int]]:
 
 def _is_abbreviation(text: str, dot_pos: int) -> bool:
     """Is the ``.`` at ``dot_pos`` the end of an abbreviation, initial or ordinal number?"""
-    lo = max(0, dot_pos - 30)
-    if dot_pos > lo and text[dot_pos - 1] == "\n":  # "$" also matches before a final newline
-        match = _WORD_BEFORE.search(text, lo, dot_pos)
-        if match is None:
-            return False
-        word = match.group(1)
-    else:  # the run of word characters and dots just before the dot: _WORD_BEFORE, unrolled
-        i = dot_pos
-        while i > lo and ((ch := text[i - 1]).isalnum() or ch == "_" or ch == "."):
-            i -= 1
-        if i == dot_pos:
-            return False
-        word = text[i:dot_pos]
-    word = word.lower().strip(".")
+    match = _WORD_BEFORE.search(text, max(0, dot_pos - 30), dot_pos)
+    if match is None:
+        return False
+    word = match.group(1).lower().strip(".")
     if not word:
         return False
     if word in _ABBREVIATIONS:

@@ -70,7 +70,8 @@ _LEXICON: list[tuple[str, WeaponClass | None, str | None]] = [
     (r"\w*luftangriff\w*|luftschl[äa]ge?n?|air[- ]?strikes?|air attacks?|aerial attacks?|"
      r"bombardierung\w*|bombing", WeaponClass.AIR_STRIKE, None),
     (r"\w*bodenangriff\w*|\w*sturmangriff\w*|\w*bodenoffensive\w*|infanterieangriff\w*|"
-     r"ground (?:assaults?|attacks?|offensives?)|assaults?|storming", WeaponClass.GROUND_ASSAULT,
+     r"ground (?:assaults?|attacks?|offensives?)|assaults?|storming|gefechte?n?|"
+     r"kampfhandlungen|(?:combat )?clashes|combat engagements", WeaponClass.GROUND_ASSAULT,
      None),
 ]  # fmt: skip
 
@@ -184,6 +185,7 @@ _ROLE_PATTERNS: list[tuple[CountRole, re.Pattern[str]]] = [
         "shot_down",
         re.compile(
             r"abgeschossen|abgefangen|neutralisiert|zerstört|unschädlich|vom himmel geholt|"
+            r"schoss(?:en)?\b[^,.;]*\bab\b|"
             r"shot down|intercepted|downed|destroyed|neutrali[sz]ed",
             re.IGNORECASE,
         ),
@@ -191,8 +193,9 @@ _ROLE_PATTERNS: list[tuple[CountRole, re.Pattern[str]]] = [
     (
         "hit",
         re.compile(
-            r"eingeschlagen|einschl\w*|schlug\w*\b[^,.;]*?\bein\b|getroffen|\btrafen?\b|"
-            r"hit (?:their )?targets?|\bhit\b|struck|impacts?\b",
+            r"eingeschlagen|einschl\w*|schlug\w*\b[^,.;]*?\bein\b|\bschlug(?:en)?\s*$|getroffen|"
+            r"\btrafen?\b|"
+            r"hit (?:their )?targets?|\bhit\b|struck|impacts?\b|slammed into|crashed into",
             re.IGNORECASE,
         ),
     ),
@@ -209,10 +212,15 @@ _ROLE_PATTERNS: list[tuple[CountRole, re.Pattern[str]]] = [
 
 def count_role(clause: str) -> CountRole | None:
     """What the clause says happened to the counted weapons (None if it does not say)."""
-    for role, pattern in _ROLE_PATTERNS:
-        if pattern.search(clause):
-            return role
-    return None
+    found = [role for role, pattern in _ROLE_PATTERNS if pattern.search(clause)]
+    if not found:
+        return None
+    if len(found) > 1 and _EITHER.search(clause) and {"shot_down", "diverted"} <= set(found):
+        return None  # "abgeschossen oder ... gestoppt": one figure for both
+    return found[0]
+
+
+_EITHER = re.compile(r"\b(?:oder|or)\b", re.IGNORECASE)
 
 
 def generic_class(cls: WeaponClass) -> bool:
