@@ -120,12 +120,17 @@ def cmd_topics(args: argparse.Namespace, settings: CliSettings) -> int:
 
 
 def cmd_extract(args: argparse.Namespace, settings: CliSettings) -> int:
-    from lagebild.extraction import extract
+    from lagebild.extraction import extract_with_info
 
     published_at = dt.datetime.fromisoformat(args.published_at) if args.published_at else None
     for path in _paths(args.files):
         for article in read_articles(path, published_at, args.language):
-            for event in extract(article):
+            result = extract_with_info(article)
+            if not result.supported:
+                language = result.language or "unknown"
+                note = f"{article.id}: unsupported language ({language}), no events"
+                print(note, file=sys.stderr)
+            for event in result.events:
                 sys.stdout.write(orjson.dumps(event.model_dump(mode="json")).decode() + "\n")
     return 0
 

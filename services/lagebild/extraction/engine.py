@@ -26,7 +26,7 @@ from lagebild.models.events import (
 
 __all__ = ["ENGINE_VERSION", "Extractor", "default_extractor"]
 
-ENGINE_VERSION = "rules-1.0"
+ENGINE_VERSION = "rules-1.1"  # 1.1: language gate, corpus-driven rule fixes
 
 AnyEvent = AttackEvent | CasualtiesEvent | MeetingEvent
 

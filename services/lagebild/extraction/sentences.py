@@ -99,6 +99,10 @@ _ABBREVIATIONS = frozenset(
     ]
 )
 
+# Abbreviations that also end sentences (country names): a sentence starter after them
+# ("U.S. The", "U.K. But") begins a new sentence.
+_SENTENCE_FINAL_ABBREVIATIONS = frozenset(["u.s", "u.k", "u.n", "e.u"])
+
 _GERMAN_MONTHS = (
     "januar|jänner|februar|märz|april|mai|juni|juli|august|september|oktober|november|dezember"
 )
@@ -194,6 +198,9 @@ def _is_abbreviation(text: str, dot_pos: int) -> bool:
     word = match.group(1).lower().strip(".")
     if not word:
         return False
+    if word in _SENTENCE_FINAL_ABBREVIATIONS:  # "... in Washington, U.S. The two leaders"
+        nxt_word = _WORD_AFTER.match(text, dot_pos + 1)
+        return not (nxt_word and nxt_word.group(1).lower() in _SENTENCE_STARTERS)
     if word in _ABBREVIATIONS:
         return True
     if len(word) == 1 and word.isalpha():  # an initial: "J. Smith", but not "Dienst X. Das"
