@@ -399,7 +399,6 @@ def main(argv: list[str] | None = None) -> int:
                 break
         return 1
 
-    n_chars = sum(len(a.text) for a in corpus)
     n_bytes = sum(len(a.text.encode("utf-8")) for a in corpus)
     langs = sum(1 for a in corpus if (a.language or "de") == "en")
     extract(corpus[0])  # load the gazetteer and people index outside the timing
@@ -437,7 +436,6 @@ def main(argv: list[str] | None = None) -> int:
         print("per stage (median, ms per article):")
         for name, seconds in _stages(corpus, args.repeats).items():
             print(f"  {name:<72} {seconds / len(corpus) * 1e3:7.3f}")
-    del n_chars
     return 0
 
 
