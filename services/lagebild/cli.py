@@ -196,7 +196,12 @@ def cmd_replay(args: argparse.Namespace, settings: CliSettings) -> int:
 def cmd_demo(args: argparse.Namespace, settings: CliSettings) -> int:
     from lagebild.demo import run_demo
 
-    return run_demo(settings, duration=args.duration, extra_files=[Path(f) for f in args.files])
+    return run_demo(
+        settings,
+        duration=args.duration,
+        extra_files=[Path(f) for f in args.files],
+        interval=args.interval,
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -261,6 +266,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="embedded broker + workers + sample articles + live counters")
     p.add_argument("files", nargs="*", help="more articles to publish after the samples")
     p.add_argument("--duration", type=float, default=None, help="stop after S seconds")
+    p.add_argument("--interval", type=float, default=1.0, help="seconds between articles")
     p.set_defaults(func=cmd_demo)
     return parser
 

@@ -39,11 +39,18 @@ def service_env(prefix: str, bootstrap: str, web_port: int, datadir: Path) -> di
     }
 
 
-def _format(counters: dict[str, int]) -> str:
-    return "  ".join(f"{name}={value}" for name, value in counters.items())
+def _format(c: dict[str, int]) -> str:
+    return (
+        f"attacks {c['attacks']} | drones launched {c['drones_launched']}, shot down "
+        f"{c['drones_shot_down']}, diverted {c['drones_diverted']} | missiles launched "
+        f"{c['missiles_launched']}, shot down {c['missiles_shot_down']} | killed {c['killed']}"
+        f" | injured {c['injured']} | meetings {c['meetings']} | calls {c['calls']}"
+    )
 
 
-def run_demo(settings: CliSettings, duration: float | None, extra_files: list[Path]) -> int:
+def run_demo(
+    settings: CliSettings, duration: float | None, extra_files: list[Path], interval: float = 1.0
+) -> int:
     stop = False
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
@@ -75,17 +82,22 @@ def run_demo(settings: CliSettings, duration: float | None, extra_files: list[Pa
         articles = sample_articles()
         for path in extra_files:
             articles.extend(read_articles(path))
-        sent = asyncio.run(publish_articles(kafka, settings.topics.articles, articles))
         aggregator = services[1]
-        print(f"published {sent} article(s); logs in {workdir}")
-        print(
-            f"metrics:  {aggregator.base_url}/metrics   (extractor: {services[0].base_url}/metrics)"
-        )
-        print(f"counters: {aggregator.base_url}/counters")
-        print("Ctrl-C stops everything.\n")
+        extractor_url = services[0].base_url
+        print(f"metrics:   {aggregator.base_url}/metrics   (extractor: {extractor_url}/metrics)")
+        print(f"counters:  {aggregator.base_url}/counters")
+        print(f"incidents: {aggregator.base_url}/incidents")
+        print(f"logs:      {workdir}")
+        print(f"publishing {len(articles)} article(s), one every {interval:g} s; Ctrl-C stops.\n")
         started = time.monotonic()
         last = ""
+        next_publish = time.monotonic()
         while not stop and (duration is None or time.monotonic() - started < duration):
+            if articles and time.monotonic() >= next_publish:
+                article = articles.pop(0)
+                asyncio.run(publish_articles(kafka, settings.topics.articles, [article]))
+                print(time.strftime("%H:%M:%S"), f"published {article.id} [{article.language}]")
+                next_publish = time.monotonic() + interval
             if not all(service.alive() for service in services):
                 print("a worker died; see the logs in", workdir, file=sys.stderr)
                 return 1
@@ -96,7 +108,7 @@ def run_demo(settings: CliSettings, duration: float | None, extra_files: list[Pa
             if line != last:
                 print(time.strftime("%H:%M:%S"), line, flush=True)
                 last = line
-            time.sleep(0.5)
+            time.sleep(0.2)
         return 0
     finally:
         print("\nstopping workers and broker ...", flush=True)
