@@ -41,7 +41,7 @@ from lagebild.extraction.document import Document, SentenceView
 from lagebild.extraction.lexicon import FOLLOW_UP, WEAPON
 from lagebild.extraction.numbers import NumberMatch, find_article_ones, find_numbers
 from lagebild.extraction.places import PlaceEntry, PlaceMatch
-from lagebild.extraction.traps import clause_span, find_trap
+from lagebild.extraction.traps import clause_span, find_trap, gated_search, has_any
 from lagebild.extraction.weapons import (
     CountRole,
     WeaponMention,
@@ -226,6 +226,65 @@ _REPORTERS: list[tuple[re.Pattern[str], str, str]] = [
      "Ukrainian Ministry of Defence", "Russian Ministry of Defence"),
 ]  # fmt: skip
 
+# Necessary words (lower case) of the expressions above: a text span that contains none of
+# them cannot match, so the expression is not run there (see traps.gated_search).
+_PREDICATE_WORDS = ("angegriffen", "griff", "attackiert", "gestartet", "startete", "abgefeuert",
+                    "feuerte", "eingesetzt", "setzte", "schlug", "eingeschlagen", "beschoss",
+                    "abgeschossen", "abgefangen", "umgeleitet", "zerstört", "abgeworfen", "warf",
+                    "getroffen", "traf", "launched", "fired", "attacked", "struck", "targeted",
+                    "hit", "used", "shot down", "intercepted", "downed", "destroyed", "dropped",
+                    "pounded", "shelled", "bombarded", "bombed")  # fmt: skip
+_NOT_AN_ATTACK_WORDS = ("liefer", "zugesagt", "militärhilfe", "hilfspaket", "im umfang von",
+                        "im wert von", "produz", "herstell", "verfügt", "bestände", "pro monat",
+                        "pro tag", "pro woche", "pro brigade", "im monat", "deliver", "suppl",
+                        "package", "worth", "produc", "manufactur", "stockpile", "inventory",
+                        "a month", "a week", "per month", "per day", "per week", "sanktion",
+                        "sanction")  # fmt: skip
+_RUNNING_TOTAL_WORDS = ("seit", "since", "so far this")
+_HABITUAL_WORDS = ("täglich", "immer wieder", "regelmäßig", "ständig", "seither", "daily",
+                   "every day", "regularly", "routinely", "repeatedly", "constantly",
+                   "ever since")  # fmt: skip
+_WARNING_WORDS = ("warn", "befürchte", "fear", "bereite", "vorbereit", "prepar", "plan", "kündig")
+_DAMAGE_WORDS = ("schäden", "schaden", "beschädigt", "zerstört", "getroffen", "eingeschlagen",
+                 "brände", "damag", "destroyed", "hit", "struck", "fire")  # fmt: skip
+_STRONG_DAMAGE_WORDS = ("schäden", "beschädigt", "zerstört", "trümmer", "brände", "in brand",
+                        "damag", "destroyed", "debris", "fire")  # fmt: skip
+_FRONT_WORDS = ("front", "abschnitt", "richtung", "voranzukommen", "vorzurücken", "vorgerückt",
+                "vorstoß", "sector", "direction", "advance", "axis")  # fmt: skip
+_REPELLED_WORDS = ("abgewehrt", "zurückgeschlagen", "abgeschlagen", "wehrte", "repelled",
+                   "repulsed", "fended off", "beat back", "thwarted")  # fmt: skip
+_UA_ATTACKER_WORDS = ("ukrain", "kyiv")
+_RU_ATTACKER_WORDS = ("russisch", "russland", "russia", "moskau", "moscow")
+_REPORTER_WORDS = (("luftwaffe", "air force"), ("generalstab", "general staff"),
+                   ("verteidigungsministerium", "ministry"))  # fmt: skip
+
+
+def _predicate(text: str, view: SentenceView) -> re.Match[str] | None:
+    """``_PREDICATE.search`` over the sentence, once per sentence."""
+    memo = view.memo
+    if "pred" not in memo:
+        memo["pred"] = gated_search(_PREDICATE, _PREDICATE_WORDS, text, view.start, view.end)
+    found: re.Match[str] | None = memo["pred"]
+    return found
+
+
+def _ru_cue(text: str, view: SentenceView) -> bool:
+    memo = view.memo
+    if "ru" not in memo:
+        memo["ru"] = (
+            gated_search(_RU_ATTACKER, _RU_ATTACKER_WORDS, text, view.start, view.end) is not None
+        )
+    return bool(memo["ru"])
+
+
+def _ua_cue(text: str, view: SentenceView) -> bool:
+    memo = view.memo
+    if "ua" not in memo:
+        memo["ua"] = (
+            gated_search(_UA_ATTACKER, _UA_ATTACKER_WORDS, text, view.start, view.end) is not None
+        )
+    return bool(memo["ua"])
+
 
 def _merge_adjacent(text: str, mentions: list[WeaponMention]) -> list[WeaponMention]:
     """ "Shahed-Drohnen", "Kinschal-Raketen", "Grad rockets" are one mention."""
@@ -294,16 +353,21 @@ def _trapped(text: str, view: SentenceView, pos: int, year: int) -> bool:
 
 def _sentence_trap(text: str, view: SentenceView, pos: int, year: int) -> bool:
     """Sentence-level reasons why a weapon at ``pos`` reports no attack (see module doc)."""
-    if _NOT_AN_ATTACK.search(text, view.start, view.end) or _RUNNING_TOTAL.search(
-        text, view.start, view.end
-    ):
-        return True
-    if opens_with_past_year(text, view.start, view.end, year):
+    memo = view.memo
+    key = f"strap{year}"
+    whole = memo.get(key)
+    if whole is None:
+        whole = memo[key] = bool(
+            gated_search(_NOT_AN_ATTACK, _NOT_AN_ATTACK_WORDS, text, view.start, view.end)
+            or gated_search(_RUNNING_TOTAL, _RUNNING_TOTAL_WORDS, text, view.start, view.end)
+            or opens_with_past_year(text, view.start, view.end, year)
+        )
+    if whole:
         return True
     lo, hi = clause_span(text, view.start, view.end, pos)
-    if _HABITUAL.search(text, lo, hi):
+    if gated_search(_HABITUAL, _HABITUAL_WORDS, text, lo, hi):
         return True
-    warning = _WARNING.search(text, view.start, pos)
+    warning = gated_search(_WARNING, _WARNING_WORDS, text, view.start, pos)
     return warning is not None
 
 
@@ -378,7 +442,7 @@ def extract_attacks(doc: Document) -> list[AttackDraft]:
                 and not _EVENT_NOUN.search(surface)
                 and not _EVENT_AFTER.match(text, w.end)
                 and not _EVENT_BEFORE.search(text, max(view.start, w.start - 60), w.start)
-                and not _PREDICATE.search(text, view.start, view.end)
+                and not _predicate(text, view)
             ):
                 continue  # a bare mention ("die Herkunft der Rakete") reports no attack
             date = incident_date(doc, view, w.start, w.end)
@@ -440,16 +504,16 @@ def _weaponless(
     matches = _without_rivers(text, places_in(view, view.start, view.end))
     if not matches:
         return
-    pred = _PREDICATE.search(text, view.start, view.end)
+    pred = _predicate(text, view)
     if (
         pred
         and not _trapped(text, view, pred.start(), year)
         and not _sentence_trap(text, view, pred.start(), year)
-        and _RU_ATTACKER.search(text, view.start, view.end)
+        and _ru_cue(text, view)
     ):
         pending.setdefault(view.paragraph, []).extend(matches)
         return
-    damage = _STRONG_DAMAGE.search(text, view.start, view.end)
+    damage = gated_search(_STRONG_DAMAGE, _STRONG_DAMAGE_WORDS, text, view.start, view.end)
     if damage is None or _trapped(text, view, damage.start(), year):
         return
     previous = [
@@ -576,7 +640,9 @@ def _add_places(text: str, view: SentenceView, draft: AttackDraft, lo: int, hi: 
             if p in chosen:
                 continue
             p_lo, p_hi = clause_span(text, view.start, view.end, p.start)
-            if _DAMAGE_CUE.search(text, p_lo, p_hi) and not find_weapons(text, p_lo, p_hi):
+            if gated_search(_DAMAGE_CUE, _DAMAGE_WORDS, text, p_lo, p_hi) and not find_weapons(
+                text, p_lo, p_hi
+            ):
                 chosen.append(p)
     if not chosen:
         return
@@ -603,14 +669,14 @@ def _follow_up(doc: Document, view: SentenceView, para_drafts: list[AttackDraft]
     text = doc.text
     year = doc.published.year
     latest = para_drafts[-1]
-    repelled = _REPELLED.search(text, view.start, view.end)
+    repelled = gated_search(_REPELLED, _REPELLED_WORDS, text, view.start, view.end)
     if repelled and not find_trap(text, view.start, view.end, repelled.start(), year):
         latest.outcome = "repelled"
         latest.add_view(view)
     matches = places_in(view, view.start, view.end)
     if matches and not latest.has_view(view):
-        front = _FRONT_CUE.search(text, view.start, view.end)
-        damage = _DAMAGE_CUE.search(text, view.start, view.end)
+        front = gated_search(_FRONT_CUE, _FRONT_WORDS, text, view.start, view.end)
+        damage = gated_search(_DAMAGE_CUE, _DAMAGE_WORDS, text, view.start, view.end)
         target: AttackDraft | None = None
         if front:
             target = next(
@@ -639,10 +705,20 @@ def _follow_up(doc: Document, view: SentenceView, para_drafts: list[AttackDraft]
 def _source(text: str, view: SentenceView, draft: AttackDraft) -> None:
     if draft.reported_by is not None:
         return
-    for pattern, ua_name, ru_name in _REPORTERS:
-        if pattern.search(text, view.start, view.end):
-            draft.reported_by = ua_name if draft.target == "UA" else ru_name
-            return
+    memo = view.memo
+    found = memo.get("source")
+    if found is None:  # index of the first reporter named in the sentence, -1 if none
+        found = memo["source"] = next(
+            (
+                i
+                for i, (pattern, _, _) in enumerate(_REPORTERS)
+                if gated_search(pattern, _REPORTER_WORDS[i], text, view.start, view.end)
+            ),
+            -1,
+        )
+    if found >= 0:
+        _, ua_name, ru_name = _REPORTERS[found]
+        draft.reported_by = ua_name if draft.target == "UA" else ru_name
 
 
 _OCCUPIED = frozenset({"UA-43", "UA-40"})  # Crimea, Sevastopol: targets there are Russian
@@ -652,8 +728,8 @@ def _sides(doc: Document, draft: AttackDraft) -> tuple[str, str]:
     countries = {p.country for p in draft.places if p.region not in _OCCUPIED} | {
         r[:2] for r in draft.regions if r not in _OCCUPIED
     }
-    ua_cue = any(_UA_ATTACKER.search(doc.text, v.start, v.end) for v in draft.views)
-    ru_cue = any(_RU_ATTACKER.search(doc.text, v.start, v.end) for v in draft.views)
+    ua_cue = any(_ua_cue(doc.text, v) for v in draft.views)
+    ru_cue = any(_ru_cue(doc.text, v) for v in draft.views)
     if countries == {"RU"} or (ua_cue and not ru_cue and "UA" not in countries):
         return "UA", "RU"
     return draft.attacker, draft.target

@@ -11,6 +11,7 @@ import datetime as dt
 import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
+from typing import Any
 
 from lagebild.extraction.dates import DateContext, DateMention
 from lagebild.extraction.lexicon import DATE, categories
@@ -58,6 +59,8 @@ class SentenceView:
     places: list[PlaceMatch] = field(default_factory=list)
     persons: list[PersonMatch] = field(default_factory=list)
     roles: list[RoleMatch] = field(default_factory=list)
+    # Results of sentence-level checks that several rules make (rule module's key -> result).
+    memo: dict[str, Any] = field(default_factory=dict)
 
     @property
     def start(self) -> int:

@@ -28,7 +28,7 @@ from typing import Literal
 
 from lagebild.extraction.lexicon import lower
 
-__all__ = ["Trap", "clause_span", "find_trap"]
+__all__ = ["Trap", "clause_span", "find_trap", "gated_search", "has_any"]
 
 Trap = Literal["historical", "hypothetical", "negated", "conditional", "statistic"]
 
@@ -108,6 +108,25 @@ def _state(text: str) -> _TextState:
     if state is None or state.text is not text:
         state = _STATE = _TextState(text)
     return state
+
+
+def has_any(text: str, lo: int, hi: int, words: tuple[str, ...]) -> bool:
+    """Does the lower-cased (and folded) ``text[lo:hi]`` contain one of ``words``?"""
+    fold = _state(text).fold
+    for w in words:
+        if fold.find(w, lo, hi) >= 0:
+            return True
+    return False
+
+
+def gated_search(
+    pattern: re.Pattern[str], words: tuple[str, ...], text: str, lo: int, hi: int
+) -> re.Match[str] | None:
+    """``pattern.search(text, lo, hi)``, skipped (None) when ``text[lo:hi]`` contains none of
+    the expression's necessary ``words`` (every match contains one of them, lower case)."""
+    if not has_any(text, lo, hi, words):
+        return None
+    return pattern.search(text, lo, hi)
 
 
 def _clause_span_scan(text: str, lo: int, hi: int, pos: int) -> tuple[int, int]:

@@ -210,9 +210,37 @@ _ROLE_PATTERNS: list[tuple[CountRole, re.Pattern[str]]] = [
 ]
 
 
+# Necessary words of each role expression (lower case): a clause whose lower-cased copy
+# contains none of them cannot match it, so the expression is not run (same results, faster).
+_ROLE_WORDS: dict[CountRole, tuple[str, ...]] = {
+    "diverted": ("verloren", "umgeleitet", "elektronisch", "electronic warfare", "ew", "lost",
+                 "suppressed", "jammed", "diverted", "redirected", "radar"),
+    "shot_down": ("abgeschossen", "abgefangen", "neutrali", "zerstört", "unschädlich",
+                  "himmel geholt", "schoss", "shot down", "intercepted", "downed", "destroyed"),
+    "hit": ("eingeschlagen", "einschl", "schlug", "getroffen", "traf", "hit", "struck", "impact",
+            "slammed into", "crashed into"),
+    "launched": ("angegriffen", "griff", "gestartet", "startete", "abgefeuert", "feuerte",
+                 "eingesetzt", "setzte", "schickte", "attackiert", "launched", "fired",
+                 "attacked", "used", "sent", "deployed"),
+}  # fmt: skip
+_GATED_ROLES = [(role, pattern, _ROLE_WORDS[role]) for role, pattern in _ROLE_PATTERNS]
+# Characters that re.IGNORECASE equates with an ASCII letter but str.lower does not lower to
+# it (see traps._FOLD): clauses with one of them run every expression.
+_FOLD_CHARS = ("İ", "ı", "ſ")
+
+
+@lru_cache(maxsize=8192)
 def count_role(clause: str) -> CountRole | None:
     """What the clause says happened to the counted weapons (None if it does not say)."""
-    found = [role for role, pattern in _ROLE_PATTERNS if pattern.search(clause)]
+    low = clause.lower()
+    if not clause.isascii() and any(c in clause for c in _FOLD_CHARS):
+        found = [role for role, pattern in _ROLE_PATTERNS if pattern.search(clause)]
+    else:
+        found = [
+            role
+            for role, pattern, words in _GATED_ROLES
+            if any(w in low for w in words) and pattern.search(clause)
+        ]
     if not found:
         return None
     if len(found) > 1 and _EITHER.search(clause) and {"shot_down", "diverted"} <= set(found):
