@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections import OrderedDict
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,7 +11,8 @@ from pydantic import ValidationError
 
 from aggregator.metrics import AggregatorMetrics, recent_days
 from aggregator.settings import AggregatorSettings
-from lagebild.aggregation import Bucket, Incident, apply_event, summarize
+from aggregator.store import TableStore
+from lagebild.aggregation import Incident, apply_event, summarize
 from lagebild.kafka.dlq import dlq_headers
 from lagebild.kafka.faust_app import add_standard_pages, make_app
 from lagebild.kafka.lag import register_consumer_lag
@@ -39,9 +39,8 @@ updates_topic = app.topic(
     settings.topics.incident_updates, key_serializer="raw", value_serializer="raw"
 )
 
-# incident key (UTF-8) -> Bucket as JSON bytes: every incident that shares the key.
-# Co-partitioned with the events topic (same key, same partition count): the worker that owns
-# an events partition owns its incidents.
+# Index and incident records (see aggregator/store.py). Co-partitioned with the events topic
+# (same key, same partition count): the worker that owns an events partition owns its incidents.
 incidents_table = app.Table(
     "incidents",
     partitions=settings.topics.events_partitions,
@@ -50,50 +49,14 @@ incidents_table = app.Table(
     key_type=bytes,
     value_type=bytes,
 )
-
-
-# Decoded buckets by key, each with the exact bytes object it was decoded from: valid only
-# while the table still holds that very object (identity, so a value recovered from the
-# changelog or written by anyone else is decoded afresh). A bucket grows with every report of
-# its key; without this, each event re-parsed its whole bucket. Bounded, least recently used out.
-DECODED_BUCKETS = 1_024
-_decoded: OrderedDict[bytes, tuple[bytes, Bucket]] = OrderedDict()
-
-
-def _remember(key: bytes, stored: bytes, bucket: Bucket) -> None:
-    _decoded[key] = (stored, bucket)
-    _decoded.move_to_end(key)
-    while len(_decoded) > DECODED_BUCKETS:
-        _decoded.popitem(last=False)
-
-
-def load_bucket(key: bytes) -> Bucket | None:
-    """The table's bucket for ``key``, decoded (from the cache while the bytes are the same)."""
-    stored = incidents_table.get(key)
-    if stored is None:
-        return None
-    cached = _decoded.get(key)
-    if cached is not None and cached[0] is stored:
-        _decoded.move_to_end(key)
-        return cached[1]
-    bucket = Bucket.model_validate_json(stored)
-    _remember(key, stored, bucket)
-    return bucket
-
-
-def owned_buckets() -> Iterator[Bucket]:
-    """Buckets on partitions this worker currently owns (standby copies excluded)."""
-    topic = events_topic.get_topic_name()
-    active = {tp.partition for tp in app.assignor.assigned_actives() if tp.topic == topic}
-    for value in list(incidents_table.values()):
-        bucket = Bucket.model_validate_json(value)
-        if bucket.partition in active:
-            yield bucket
+store = TableStore(incidents_table)
 
 
 def owned_incidents() -> Iterator[Incident]:
-    for bucket in owned_buckets():
-        yield from bucket.incidents
+    """Incidents on partitions this worker currently owns (standby copies excluded)."""
+    topic = events_topic.get_topic_name()
+    active = {tp.partition for tp in app.assignor.assigned_actives() if tp.topic == topic}
+    return store.incidents(active)
 
 
 metrics = AggregatorMetrics(owned_incidents)
@@ -143,23 +106,25 @@ async def aggregate_events(stream: Any) -> None:
             await dead_letter(message, exc)
             metrics.events.labels("dead_lettered").inc()
             continue
-        key = item.incident_key.encode()
-        current = load_bucket(key)
-        applied = apply_event(current, item, message.partition)
-        if applied.bucket is not None:
-            # One write carries both the new figures and the event id that caused them, so a
-            # crash between this write and the offset commit cannot double-count on redelivery.
-            stored = applied.bucket.model_dump_json().encode()
-            incidents_table[key] = stored
-            _remember(key, stored, applied.bucket)
+        # The incident record carries the new figures together with the event id that caused
+        # them, so redelivery after a crash cannot double-count (see apply_event).
+        applied = apply_event(store, item, message.partition)
         metrics.events.labels(applied.result).inc()
+        if "UA-23-3" in item.event_id:  # DEBUG
+            log.warning(
+                "DEBUG %s %s p%s o%s",
+                item.event_id,
+                applied.result,
+                message.partition,
+                message.offset,
+            )
         if applied.incident is not None:
             # Also sent for duplicates: a crash after the table write but before this send
             # would otherwise lose the update; consumers dedupe on (incident_id, event_id).
             update = incident_update(
                 applied.incident, item.event_id, item.article_id, applied.result
             )
-            await updates_topic.send(key=key, value=update)
+            await updates_topic.send(key=item.incident_key.encode(), value=update)
 
 
 def _summary(incident: Incident) -> dict[str, Any]:
@@ -221,14 +186,11 @@ class IncidentView(View):
     """One incident with its sources (reports with article ids and evidence)."""
 
     async def get(self, request: Request, incident_id: str) -> Response:
-        bucket_key = incident_id.rsplit("|", 2)[0]
-        stored = incidents_table.get(bucket_key.encode())
-        bucket = Bucket.model_validate_json(stored) if stored is not None else None
-        for incident in bucket.incidents if bucket else []:
-            if incident.id == incident_id:
-                sources = [report.model_dump() for report in incident.reports.values()]
-                return self.json({**_summary(incident), "sources": sources})
-        return self.json({"error": f"no incident {incident_id!r} on this worker"}, status=404)
+        incident = store.get_incident(incident_id)
+        if incident is None:
+            return self.json({"error": f"no incident {incident_id!r} on this worker"}, status=404)
+        sources = [report.model_dump() for report in incident.reports.values()]
+        return self.json({**_summary(incident), "sources": sources})
 
 
 add_standard_pages(app, metrics.registry)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 
-from lagebild.aggregation import Bucket, Incident, apply_event, summarize
+from lagebild.aggregation import Incident, MemoryStore, apply_event, summarize
+from lagebild.aggregation.incidents import BucketIndex
 from lagebild.models import (
     AttackEvent,
     CasualtiesEvent,
@@ -86,20 +87,19 @@ def meeting(
 
 def fold(events: list[AttackEvent | CasualtiesEvent | MeetingEvent]) -> dict[str, Incident]:
     """Apply events like the aggregator does; returns the incidents by id."""
-    table: dict[str, Bucket] = {}
+    store = MemoryStore()
     for event in events:
-        applied = apply_event(table.get(event.incident_key), event, partition=0)
-        if applied.bucket is not None:
-            table[event.incident_key] = applied.bucket
-    return {i.id: i for bucket in table.values() for i in bucket.incidents}
+        apply_event(store, event, partition=0)
+    return store.incidents
 
 
 def test_same_event_twice_changes_nothing() -> None:
     first = attack("e1", 103, 41)
-    applied = apply_event(None, first, partition=0)
-    assert applied.result == "created" and applied.bucket is not None
-    again = apply_event(applied.bucket, first, partition=0)
-    assert again.result == "duplicate" and again.bucket is None
+    store = MemoryStore()
+    assert apply_event(store, first, partition=0).result == "created"
+    before = (dict(store.indexes), dict(store.incidents))
+    assert apply_event(store, first, partition=0).result == "duplicate"
+    assert (store.indexes, store.incidents) == before
 
 
 def test_two_reports_of_one_attack_count_once_with_the_larger_figures() -> None:
@@ -261,3 +261,54 @@ def test_meetings_by_participant_count_held_meetings_only() -> None:
     assert totals.participants == {"Mark Rutte": 2, "Donald Trump": 1, "Pete Hegseth": 1}
     assert totals.headline["meetings"] == 2
     assert totals.headline["calls"] == 1
+
+
+class CrashingStore(MemoryStore):
+    """Loses every write after the first ``allowed`` ones, like a worker killed mid-event."""
+
+    def __init__(self, base: MemoryStore, allowed: int) -> None:
+        super().__init__()
+        self.indexes, self.incidents = dict(base.indexes), dict(base.incidents)
+        self.allowed = allowed
+
+    def put_incident(self, incident: Incident) -> None:
+        if self.allowed > 0:
+            self.allowed -= 1
+            super().put_incident(incident)
+
+    def put_index(self, index: BucketIndex) -> None:
+        if self.allowed > 0:
+            self.allowed -= 1
+            super().put_index(index)
+
+
+def test_redelivery_after_a_crash_between_the_two_writes_counts_once() -> None:
+    events = [
+        attack_on("k1", DAY, "air_strike"),
+        attack_on("k2", DAY + dt.timedelta(days=1), "ballistic_missile"),  # widens the range
+        attack_on("k3", DAY + dt.timedelta(days=7), "drone"),  # a new incident
+    ]
+    for crash_at, event in enumerate(events):
+        for allowed in (0, 1):  # nothing written, or only the incident record
+            store = MemoryStore()
+            for earlier in events[:crash_at]:
+                apply_event(store, earlier, partition=0)
+            crashed = CrashingStore(store, allowed)
+            apply_event(crashed, event, partition=0)
+            crashed.allowed = 1_000  # the restarted worker writes normally
+            for redelivered in events[crash_at:]:  # at-least-once: from the crash on
+                apply_event(crashed, redelivered, partition=0)
+            reference = fold(events)
+            assert summarize(crashed.incidents.values()) == summarize(reference.values())
+            assert len(crashed.incidents) == len(reference) == 2
+
+
+def test_stored_values_stay_small_however_many_incidents_a_key_collects() -> None:
+    store = MemoryStore()
+    for n in range(300):  # a year of nightly waves under one "nationwide" key
+        day = DAY + dt.timedelta(days=3 * n)
+        apply_event(store, attack_on(f"w{n}", day, "drone"), partition=0)
+    (index,) = store.indexes.values()
+    assert len(store.incidents) == 300
+    assert len(index.model_dump_json()) < 300 * 200  # ~150 bytes per incident in the index
+    assert max(len(i.model_dump_json()) for i in store.incidents.values()) < 2_000

@@ -7,7 +7,7 @@ import itertools
 import json
 from pathlib import Path
 
-from lagebild.aggregation import Bucket, apply_event, summarize
+from lagebild.aggregation import MemoryStore, apply_event, summarize
 from lagebild.extraction import extract
 from lagebild.ingest import read_articles
 
@@ -19,13 +19,11 @@ def test_every_publishing_order_gives_the_hand_computed_totals() -> None:
     per_article = [extract(article) for article in read_articles(FOLDER / "articles.jsonl")]
     outcomes = set()
     for order in itertools.permutations(per_article):
-        buckets: dict[str, Bucket] = {}
+        store = MemoryStore()
         for events in order:
             for event in events:
-                applied = apply_event(buckets.get(event.incident_key), event, partition=0)
-                if applied.bucket is not None:
-                    buckets[event.incident_key] = applied.bucket
-        incidents = [i for b in buckets.values() for i in b.incidents]
+                apply_event(store, event, partition=0)
+        incidents = list(store.incidents.values())
         headline = summarize(incidents).headline
         outcomes.add((len(incidents), tuple(headline[k] for k in EXPECTED["counters"])))
     assert outcomes == {(EXPECTED["incidents"], tuple(EXPECTED["counters"].values()))}

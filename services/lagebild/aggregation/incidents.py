@@ -9,6 +9,13 @@ and, for attacks, whose weapon is compatible; otherwise it opens a new incident.
 An incident's figures are a pure function of its set of reports, never a running sum, so
 applying the same event twice changes nothing: redelivery cannot double-count.
 
+Storage (see :class:`IncidentStore`): one small :class:`BucketIndex` per incident key (id,
+date range and weapon of each incident) and one record per incident, so no stored value grows
+with the number of incidents a key collects over months (a single value per key did, until
+it passed Kafka's 1 MB message limit). Writes go incident first, index second, through one
+changelog partition, so after a crash the store holds a prefix of them; see
+:func:`apply_event` for why both possible prefixes are safe.
+
 Figure rules (per figure: launched, shot down, diverted, hit, killed, injured):
 - an explicit update ("stieg auf", "rose to") replaces what was known when it was published:
   the most recently published update is the base;
@@ -22,7 +29,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Literal
+from typing import Literal, Protocol
 
 from pydantic import BaseModel, Field
 
@@ -30,6 +37,7 @@ from lagebild.models import AttackEvent, CasualtiesEvent, MeetingEvent, MeetingS
 
 AnyEvent = AttackEvent | CasualtiesEvent | MeetingEvent
 Result = Literal["created", "updated", "duplicate", "ignored"]
+SENTENCES_KEPT = 10  # evidence sentences stored per incident; later reports keep ids only
 
 FIGURES = ("launched", "shot_down", "diverted", "hit", "killed", "injured")
 DATE_TOLERANCE = dt.timedelta(days=1)
@@ -79,6 +87,7 @@ class Incident(BaseModel):
     weapon_class: str = "none"
     region: str = "unknown"
     place: str | None = None
+    partition: int = -1  # events-topic partition that owns this incident
     reports: dict[str, Report] = Field(default_factory=dict)
 
     @property
@@ -118,18 +127,52 @@ class Incident(BaseModel):
         return {name: r.best for name, r in self.figure_ranges().items()}
 
 
-class Bucket(BaseModel):
-    """The aggregator's table value: every incident that shares an incident key."""
+class IndexEntry(BaseModel):
+    id: str
+    date: str | None = None  # the incident's (earliest) date: what matching measures from
+    first: str | None = None  # date range of its reports: what duplicate checks look in
+    last: str | None = None
+    weapon_class: str = "none"
+    undated: bool = False  # has reports without a date
+
+
+class BucketIndex(BaseModel):
+    """The incidents that share an incident key: small, one entry per incident."""
 
     key: str
-    partition: int = -1  # events-topic partition that owns this bucket
-    incidents: list[Incident] = Field(default_factory=list)
+    entries: list[IndexEntry] = Field(default_factory=list)
+
+
+class IncidentStore(Protocol):
+    """Where incidents live: a dict in tests, the aggregator's faust table in production."""
+
+    def get_index(self, key: str) -> BucketIndex | None: ...
+    def put_index(self, index: BucketIndex) -> None: ...
+    def get_incident(self, incident_id: str) -> Incident | None: ...
+    def put_incident(self, incident: Incident) -> None: ...
+
+
+class MemoryStore:
+    def __init__(self) -> None:
+        self.indexes: dict[str, BucketIndex] = {}
+        self.incidents: dict[str, Incident] = {}
+
+    def get_index(self, key: str) -> BucketIndex | None:
+        return self.indexes.get(key)
+
+    def put_index(self, index: BucketIndex) -> None:
+        self.indexes[index.key] = index
+
+    def get_incident(self, incident_id: str) -> Incident | None:
+        return self.incidents.get(incident_id)
+
+    def put_incident(self, incident: Incident) -> None:
+        self.incidents[incident.id] = incident
 
 
 class Applied(BaseModel):
-    """Outcome of one event: the new bucket (None if unchanged) and the incident it hit."""
+    """Outcome of one event: the incident it created, updated or repeated."""
 
-    bucket: Bucket | None
     incident: Incident | None
     result: Result
 
@@ -200,64 +243,113 @@ def _location(event: AnyEvent) -> tuple[str, str | None]:
     )
 
 
-def _date_distance(incident: Incident, date: str | None) -> dt.timedelta | None:
+def _date_distance(entry: IndexEntry, date: str | None) -> dt.timedelta | None:
     """Distance between dates, None if incompatible; undated reports join the latest."""
-    if date is None or incident.date is None:
+    if date is None or entry.date is None:
         return dt.timedelta(0)
-    gap = abs(dt.date.fromisoformat(incident.date) - dt.date.fromisoformat(date))
+    gap = abs(dt.date.fromisoformat(entry.date) - dt.date.fromisoformat(date))
     return gap if gap <= DATE_TOLERANCE else None
 
 
-def _match(bucket: Bucket, event: AnyEvent, report: Report) -> Incident | None:
+def _match(index: BucketIndex, event: AnyEvent, report: Report) -> IndexEntry | None:
     candidates = []
-    for index, incident in enumerate(bucket.incidents):
-        distance = _date_distance(incident, report.date)
+    for position, entry in enumerate(index.entries):
+        distance = _date_distance(entry, report.date)
         if distance is None:
             continue
         if isinstance(event, AttackEvent) and not _weapons_compatible(
-            incident.weapon_class, report.weapon_class
+            entry.weapon_class, report.weapon_class
         ):
             continue
         # Closest date first; ties go to the most recently created incident.
-        candidates.append((distance, -index, incident))
+        candidates.append((distance, -position, entry))
     return min(candidates, key=lambda c: (c[0], c[1]))[2] if candidates else None
 
 
-def apply_event(bucket: Bucket | None, event: AnyEvent, partition: int) -> Applied:
-    """Merge ``event`` into its bucket. Pure: the inputs are not modified."""
+def _may_hold(entry: IndexEntry, date: str | None) -> bool:
+    """Could this incident already contain a report dated ``date``? (Its range only grows.)"""
+    if date is None:
+        return entry.undated
+    return entry.first is not None and entry.last is not None and entry.first <= date <= entry.last
+
+
+def _entry(incident: Incident) -> IndexEntry:
+    dates = sorted(r.date for r in incident.reports.values() if r.date)
+    return IndexEntry(
+        id=incident.id,
+        date=incident.date,
+        first=dates[0] if dates else None,
+        last=dates[-1] if dates else None,
+        weapon_class=incident.weapon_class,
+        undated=any(r.date is None for r in incident.reports.values()),
+    )
+
+
+def _with_entry(index: BucketIndex, entry: IndexEntry) -> BucketIndex:
+    entries = [e for e in index.entries if e.id != entry.id]
+    position = next((i for i, e in enumerate(index.entries) if e.id == entry.id), len(entries))
+    entries.insert(position, entry)
+    return index.model_copy(update={"entries": entries})
+
+
+def _add_report(incident: Incident, event: AnyEvent, report: Report) -> Incident:
+    if len(incident.reports) >= SENTENCES_KEPT:
+        report = report.model_copy(update={"sentence": ""})
+    reports = {**incident.reports, event.event_id: report}
+    dates = sorted(r.date for r in reports.values() if r.date)
+    return incident.model_copy(
+        update={
+            "reports": reports,
+            # The earliest reported day: "overnight" reports dated the morning after join it.
+            "date": dates[0] if dates else None,
+            "weapon_class": _more_specific(incident.weapon_class, report.weapon_class),
+        }
+    )
+
+
+def apply_event(store: IncidentStore, event: AnyEvent, partition: int) -> Applied:
+    """Merge ``event`` into the store; idempotent per event id.
+
+    Crash safety: writes go incident, then index. If only the incident write survived, a
+    redelivered event either finds itself in an incident its index entry says may hold it
+    (range containment) or recomputes the same new incident id, finds that record already
+    holding it, and only repairs the index. Either way it is reported as a duplicate.
+    """
     if isinstance(event, CasualtiesEvent) and event.is_running_total:
-        return Applied(bucket=None, incident=None, result="ignored")
-    current = bucket or Bucket(key=event.incident_key, partition=partition)
-    for incident in current.incidents:
-        if event.event_id in incident.reports:
-            return Applied(bucket=None, incident=incident, result="duplicate")
+        return Applied(incident=None, result="ignored")
+    index = store.get_index(event.incident_key) or BucketIndex(key=event.incident_key)
     report = _report(event)
-    target = _match(current, event, report)
-    if target is None:
+    for entry in index.entries:
+        if not _may_hold(entry, report.date):
+            continue
+        held = store.get_incident(entry.id)
+        if held is not None and event.event_id in held.reports:
+            return Applied(incident=held, result="duplicate")
+    target = _match(index, event, report)
+    result: Result = "updated"
+    incident = store.get_incident(target.id) if target is not None else None
+    if incident is not None and event.event_id in incident.reports:
+        store.put_index(_with_entry(index, _entry(incident)))  # repair after a crash
+        return Applied(incident=incident, result="duplicate")
+    if incident is None:
         region, place = _location(event)
-        target = Incident(
-            id=f"{event.incident_key}|{report.date or 'undated'}|{len(current.incidents)}",
+        incident_id = f"{event.incident_key}|{report.date or 'undated'}|{len(index.entries)}"
+        leftover = store.get_incident(incident_id)
+        if leftover is not None and event.event_id in leftover.reports:
+            store.put_index(_with_entry(index, _entry(leftover)))  # repair after a crash
+            return Applied(incident=leftover, result="duplicate")
+        incident = Incident(
+            id=incident_id,
             bucket=event.incident_key,
             type=event.type,
             date=report.date,
             weapon_class=report.weapon_class,
             region=region,
             place=place,
+            partition=partition,
         )
-        result: Result = "created"
-    else:
-        result = "updated"
-    dates = sorted({r.date for r in target.reports.values() if r.date} | {report.date or ""})
-    merged = target.model_copy(
-        update={
-            "reports": {**target.reports, event.event_id: report},
-            # The earliest reported day: "overnight" reports dated the morning after join it.
-            "date": next((d for d in dates if d), None),
-            "weapon_class": _more_specific(target.weapon_class, report.weapon_class),
-        }
-    )
-    incidents = [merged if i.id == target.id else i for i in current.incidents]
-    if result == "created":
-        incidents.append(merged)
-    new_bucket = current.model_copy(update={"incidents": incidents, "partition": partition})
-    return Applied(bucket=new_bucket, incident=merged, result=result)
+        result = "created"
+    merged = _add_report(incident, event, report).model_copy(update={"partition": partition})
+    store.put_incident(merged)
+    store.put_index(_with_entry(index, _entry(merged)))
+    return Applied(incident=merged, result=result)

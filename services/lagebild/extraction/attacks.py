@@ -41,7 +41,7 @@ from lagebild.extraction.document import Document, SentenceView
 from lagebild.extraction.lexicon import FOLLOW_UP, WEAPON
 from lagebild.extraction.numbers import NumberMatch, find_article_ones, find_numbers
 from lagebild.extraction.places import PlaceEntry, PlaceMatch
-from lagebild.extraction.traps import clause_span, find_trap, gated_search, has_any
+from lagebild.extraction.traps import clause_span, find_trap, gated_search
 from lagebild.extraction.weapons import (
     CountRole,
     WeaponMention,

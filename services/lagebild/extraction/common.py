@@ -7,6 +7,7 @@ import re
 
 from lagebild.extraction.document import Document, SentenceView
 from lagebild.extraction.places import PlaceEntry, PlaceMatch
+from lagebild.extraction.traps import gated_search
 from lagebild.models.events import Evidence, Place
 
 __all__ = [
@@ -31,6 +32,11 @@ _REGION_BEFORE = re.compile(
     r"\bprovinces?\s+of)\s+(?:[\w'-]+(?:\s*,\s*|\s+(?:und|and|sowie)\s+))*$",
     re.IGNORECASE,
 )
+# Necessary words (lower case) of ANAPHOR and _REGION_BEFORE: a text without any of them
+# cannot match, so the expression is not run (same results, see traps.gated_search).
+_ANAPHOR_WORDS = ("dabei", "hierbei", "zuvor", "davor", "angriff", "attack", "strike")
+_REGION_WORDS = ("region", "gebiet", "oblast", "province")
+_FOLD_CHARS = ("İ", "ı", "ſ")  # see traps._FOLD: such texts run the expression
 _REGION_AFTER = re.compile(
     r"^(?:(?:\s*,\s*|\s+(?:und|and)\s+)[\w'-]+)*\s+(?:regions?|oblasts?|provinces?)\b",
     re.IGNORECASE,
@@ -43,8 +49,14 @@ def incident_date(doc: Document, view: SentenceView, lo: int, hi: int) -> dt.dat
     the article, else the publication day."""
     if view.para_date is not None:
         return view.para_date
-    if view.article_date is not None and ANAPHOR.search(doc.text, view.start, view.end):
-        return view.article_date
+    if view.article_date is not None:
+        memo = view.memo
+        if "anaphor" not in memo:
+            memo["anaphor"] = (
+                gated_search(ANAPHOR, _ANAPHOR_WORDS, doc.text, view.start, view.end) is not None
+            )
+        if memo["anaphor"]:
+            return view.article_date
     return doc.published
 
 
@@ -69,9 +81,18 @@ def region_mentions(text: str, matches: list[PlaceMatch], lo: int) -> set[int]:
             continue
         before = text[max(lo, match.start - 120) : match.start]
         after = text[match.end : match.end + 120]
-        if _REGION_BEFORE.search(before) or _REGION_AFTER.match(after):
+        if _region_before(before) or _REGION_AFTER.match(after):
             out.add(i)
     return out
+
+
+def _region_before(before: str) -> bool:
+    low = before.lower()
+    if not any(w in low for w in _REGION_WORDS) and (
+        before.isascii() or not any(c in before for c in _FOLD_CHARS)
+    ):
+        return False
+    return _REGION_BEFORE.search(before) is not None
 
 
 def evidence(doc: Document, views: list[SentenceView], confidence: float) -> list[Evidence]:

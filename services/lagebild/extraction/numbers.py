@@ -30,6 +30,7 @@ from typing import Literal
 
 from text_to_num import text2num
 
+from lagebild.extraction.lexicon import lower
 from lagebild.models.events import Figure, Qualifier
 
 __all__ = ["NumberMatch", "find_article_ones", "find_numbers", "parse_number_word"]
@@ -138,6 +139,13 @@ _NUMBER_RE = re.compile(
     """,
     re.IGNORECASE | re.VERBOSE,
 )
+# The same expression without IGNORECASE, matched against a lower-cased (and folded) copy of
+# the text: the same matches at the same offsets, ~2.5x faster (case-insensitive alternatives
+# defeat the regex engine's first-character test). See _folded.
+_NUMBER_LOWER_RE = re.compile(_NUMBER_RE.pattern, re.VERBOSE)
+# Characters that re.IGNORECASE equates with an ASCII letter although str.lower does not
+# lower them to it (as traps._FOLD).
+_FOLD = (("İ", "i"), ("ı", "i"), ("ſ", "s"))
 _MONTHS = (
     r"januar|jänner|februar|märz|april|mai|juni|juli|august|september|oktober|november|"
     r"dezember|january|february|march|may|june|july|october|december|jan|feb|mar|apr|jun|"
@@ -208,20 +216,53 @@ def _find_numbers(text: str, start: int, end: int | None) -> tuple[NumberMatch, 
     return tuple(_scan_numbers(text, start, end))
 
 
+def _folded(text: str, start: int, stop: int) -> tuple[str, int]:
+    """Lower-cased, folded copy of ``text[start - 1 : stop]`` (the character before ``start``
+    is kept for the look-behind) and its offset in ``text``."""
+    base = max(0, start - 1)
+    low = lower(text[base:stop])
+    if not low.isascii():
+        for char, ascii_char in _FOLD:
+            if char in low:
+                low = low.replace(char, ascii_char)
+    return low, base
+
+
+class _Match:
+    """A match on the folded copy, read back from the original text at the same offsets."""
+
+    __slots__ = ("base", "m", "text")
+
+    def __init__(self, m: re.Match[str], text: str, base: int) -> None:
+        self.m, self.text, self.base = m, text, base
+
+    def group(self, name: str) -> str | None:
+        lo, hi = self.m.span(name)
+        return None if lo < 0 else self.text[self.base + lo : self.base + hi]
+
+    def start(self, name: str | int = 0) -> int:
+        return self.base + self.m.start(name)
+
+    def end(self, name: str | int = 0) -> int:
+        return self.base + self.m.end(name)
+
+
 def _scan_numbers(text: str, start: int, end: int | None) -> list[NumberMatch]:
     stop = len(text) if end is None else end
     out: list[NumberMatch] = []
-    for m in _NUMBER_RE.finditer(text, start, stop):
+    low_text, base = _folded(text, start, stop)
+    for folded_match in _NUMBER_LOWER_RE.finditer(low_text, start - base):
+        m = _Match(folded_match, text, base)
         if m.group("range_kw"):
-            low = parse_number_word(m.group("r1"))
-            high = parse_number_word(m.group("r2"))
+            low = parse_number_word(m.group("r1") or "")
+            high = parse_number_word(m.group("r2") or "")
             if low is None or high is None:
                 continue
             lo, hi = min(low, high), max(low, high)
             fig = Figure(value=lo, qualifier=Qualifier.AT_LEAST, low=lo, high=hi)
             out.append(NumberMatch(m.start(), m.end(), m.start("r1"), fig))
             continue
-        raw1 = m.group("n1")
+        raw1 = m.group("n1") or ""
         value = parse_number_word(raw1)
         if value is None:
             continue

@@ -24,7 +24,9 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from typing import Literal
+from typing import Any, Literal
+
+import ahocorasick
 
 from lagebild.extraction.lexicon import lower
 
@@ -110,13 +112,26 @@ def _state(text: str) -> _TextState:
     return state
 
 
+_WORD_AUTOMATA: dict[tuple[str, ...], Any] = {}
+
+
+def _automaton(words: tuple[str, ...]) -> Any:
+    found = _WORD_AUTOMATA.get(words)
+    if found is None:
+        found = ahocorasick.Automaton()
+        for w in words:
+            found.add_word(w, w)
+        found.make_automaton()
+        _WORD_AUTOMATA[words] = found
+    return found
+
+
 def has_any(text: str, lo: int, hi: int, words: tuple[str, ...]) -> bool:
-    """Does the lower-cased (and folded) ``text[lo:hi]`` contain one of ``words``?"""
-    fold = _state(text).fold
-    for w in words:
-        if fold.find(w, lo, hi) >= 0:
-            return True
-    return False
+    """Does the lower-cased (and folded) ``text[lo:hi]`` contain one of ``words``? (One
+    Aho-Corasick pass over the span; the automaton of each word list is built once.)"""
+    if hi <= lo:
+        return False
+    return next(_automaton(words).iter(_state(text).fold, lo, hi), None) is not None
 
 
 def gated_search(
