@@ -11,8 +11,6 @@ Why each knob is set:
 - ``store="memory://"`` with changelog topics: state survives restarts via the changelog.
 - ``recovery_fix``: faust 0.15.3 can drop events right after table recovery; see
   :mod:`lagebild.kafka.recovery_fix`.
-- flush fix: faust 0.15.3 can commit offsets before table writes left its producer buffer;
-  see :mod:`lagebild.kafka.flush_fix`.
 - highwater fix: recovery stops at ListOffsets(latest), which Tansu can undercount; see
   :mod:`lagebild.kafka.highwater_fix`.
 """
@@ -29,7 +27,6 @@ from faust.transport.drivers import aiokafka as faust_aiokafka
 from pydantic import BaseModel, Field
 
 from lagebild.kafka.config import KafkaSettings
-from lagebild.kafka.flush_fix import apply_flush_fix
 from lagebild.kafka.highwater_fix import apply_highwater_fix
 from lagebild.kafka.recovery_fix import apply_recovery_fix
 
@@ -96,7 +93,6 @@ def make_app(app_id: str, kafka: KafkaSettings, worker: WorkerSettings, **extra:
     _tune_fetch_wait(worker.fetch_max_wait_ms)
     if worker.recovery_fix:
         apply_recovery_fix()
-    apply_flush_fix()
     apply_highwater_fix()
     worker.datadir.mkdir(parents=True, exist_ok=True)
     broker = ";".join(f"kafka://{server}" for server in kafka.bootstrap_list)
