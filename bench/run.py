@@ -52,7 +52,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from bench import corpus
 from lagebild.broker import EmbeddedBroker, free_port
 from lagebild.cli_settings import CliSettings
-from lagebild.demo import service_env
+from lagebild.demo import service_env, topic_env
 from lagebild.extraction import extract
 from lagebild.kafka.config import KafkaSettings, TopicSettings
 from lagebild.kafka.topics import ensure_topics
@@ -269,15 +269,6 @@ class Tap:
 # ------------------------------------------------------------------------------------------
 # Processes
 # ------------------------------------------------------------------------------------------
-
-
-def topic_env(prefix: str, topics: TopicSettings) -> dict[str, str]:
-    return {
-        f"{prefix}TOPICS__ARTICLES": topics.articles,
-        f"{prefix}TOPICS__EVENTS": topics.events,
-        f"{prefix}TOPICS__INCIDENT_UPDATES": topics.incident_updates,
-        f"{prefix}TOPICS__DLQ": topics.dlq,
-    }
 
 
 class Bench:

@@ -16,6 +16,7 @@ from lagebild.broker import EmbeddedBroker, free_port
 from lagebild.cli_settings import CliSettings
 from lagebild.ingest import read_articles
 from lagebild.kafka.clients import publish_articles
+from lagebild.kafka.config import TopicSettings
 from lagebild.kafka.topics import ensure_topics
 from lagebild.models import Article
 from lagebild.processes import ServiceProcess, http_json
@@ -36,6 +37,18 @@ def service_env(prefix: str, bootstrap: str, web_port: int, datadir: Path) -> di
         f"{prefix}KAFKA__BOOTSTRAP_SERVERS": bootstrap,
         f"{prefix}WORKER__WEB_PORT": str(web_port),
         f"{prefix}WORKER__DATADIR": str(datadir),
+    }
+
+
+def topic_env(prefix: str, topics: TopicSettings) -> dict[str, str]:
+    """Environment that points a service at other topic names (replays, benchmarks)."""
+    return {
+        f"{prefix}TOPICS__ARTICLES": topics.articles,
+        f"{prefix}TOPICS__EVENTS": topics.events,
+        f"{prefix}TOPICS__INCIDENT_UPDATES": topics.incident_updates,
+        f"{prefix}TOPICS__DLQ": topics.dlq,
+        f"{prefix}TOPICS__ARTICLES_PARTITIONS": str(topics.articles_partitions),
+        f"{prefix}TOPICS__EVENTS_PARTITIONS": str(topics.events_partitions),
     }
 
 

@@ -21,7 +21,8 @@ from tqdm import tqdm
 
 from lagebild.broker import free_port
 from lagebild.cli_settings import CliSettings
-from lagebild.demo import service_env
+from lagebild.demo import service_env, topic_env
+from lagebild.kafka.clients import consumer_started
 from lagebild.kafka.config import KafkaSettings, TopicSettings
 from lagebild.kafka.topics import ensure_topics
 from lagebild.processes import ServiceProcess, http_get, http_json
@@ -39,17 +40,14 @@ async def count_messages(kafka: KafkaSettings, topic: str, idle_s: float = 1.0) 
         auto_offset_reset="earliest",
         fetch_max_wait_ms=100,
     )
-    await consumer.start()
     count, last = 0, time.monotonic()
-    try:
+    async with consumer_started(consumer, kafka):
         while time.monotonic() - last < idle_s:
             batches = await consumer.getmany(timeout_ms=200, max_records=10_000)
             for messages in batches.values():
                 if messages:
                     count += len(messages)
                     last = time.monotonic()
-    finally:
-        await consumer.stop()
     return count
 
 
@@ -74,17 +72,6 @@ def replay_topics(topics: TopicSettings, tag: str) -> TopicSettings:
     )
 
 
-def _topic_env(prefix: str, topics: TopicSettings) -> dict[str, str]:
-    return {
-        f"{prefix}TOPICS__ARTICLES": topics.articles,
-        f"{prefix}TOPICS__EVENTS": topics.events,
-        f"{prefix}TOPICS__INCIDENT_UPDATES": topics.incident_updates,
-        f"{prefix}TOPICS__DLQ": topics.dlq,
-        f"{prefix}TOPICS__ARTICLES_PARTITIONS": str(topics.articles_partitions),
-        f"{prefix}TOPICS__EVENTS_PARTITIONS": str(topics.events_partitions),
-    }
-
-
 def run_replay(settings: CliSettings, timeout_s: float, keep: bool) -> dict[str, int]:
     """Run the replay to completion; returns the rebuilt headline counters."""
     tag = time.strftime("%Y%m%d%H%M%S")
@@ -100,7 +87,7 @@ def run_replay(settings: CliSettings, timeout_s: float, keep: bool) -> dict[str,
     ):
         port = free_port()
         env = service_env(prefix, kafka.bootstrap_servers, port, workdir / module)
-        env |= _topic_env(prefix, topics) | {f"{prefix}APP_ID": f"lagebild-{module}-replay-{tag}"}
+        env |= topic_env(prefix, topics) | {f"{prefix}APP_ID": f"lagebild-{module}-replay-{tag}"}
         services.append(ServiceProcess(module, env, port, workdir / f"{module}.log"))
     extractor, aggregator = services
     deadline = time.monotonic() + timeout_s
