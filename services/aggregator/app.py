@@ -110,14 +110,6 @@ async def aggregate_events(stream: Any) -> None:
         # them, so redelivery after a crash cannot double-count (see apply_event).
         applied = apply_event(store, item, message.partition)
         metrics.events.labels(applied.result).inc()
-        if "UA-23-3" in item.event_id:  # DEBUG
-            log.warning(
-                "DEBUG %s %s p%s o%s",
-                item.event_id,
-                applied.result,
-                message.partition,
-                message.offset,
-            )
         if applied.incident is not None:
             # Also sent for duplicates: a crash after the table write but before this send
             # would otherwise lose the update; consumers dedupe on (incident_id, event_id).
