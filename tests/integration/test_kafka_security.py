@@ -6,6 +6,10 @@ Tansu 0.6.0 (the embedded broker) was checked by hand and here:
 - users are created with ``tansu user create``, which itself connects without SASL, so an
   authenticating broker refuses it, and the in-memory store loses users created before a
   restart with ``--authentication``: a *successful* SCRAM login cannot be shown on it;
+- its persistent ``s3://`` storage (tried against a local S3 emulator, moto 5.2.5) stores
+  topics but not users: ``tansu user create`` answers 0 yet writes no object, and a broker
+  restarted with ``--authentication`` on the same bucket answers the SCRAM exchange with
+  ``e=unknown-user`` (the other storage engines, postgres and libsql, are not in this build);
 - ``--cert`` is accepted but the listener still speaks plaintext, and ``--cert`` with
   ``--key`` is rejected by its argument parser: TLS cannot be verified on it either.
 The full SASL/TLS path is therefore verified up to the broker's SCRAM exchange here; against a

@@ -18,6 +18,7 @@ from pydantic import BaseModel
 
 from aggregator.settings import AggregatorSettings
 from extractor.settings import ExtractorSettings
+from ingest_api.settings import IngestSettings
 from lagebild.cli import build_parser
 from lagebild.cli_settings import CliSettings
 from lagebild.dashboards.common import DATASOURCE_UID
@@ -29,6 +30,7 @@ SERVICES: dict[str, Any] = SPEC["services"]
 SETTINGS: dict[str, type[BaseModel]] = {
     "LAGEBILD_EXTRACTOR_": ExtractorSettings,
     "LAGEBILD_AGGREGATOR_": AggregatorSettings,
+    "LAGEBILD_INGEST_": IngestSettings,
     "LAGEBILD_": CliSettings,  # last: the other prefixes start with it
 }
 WORKERS = {"extractor": ExtractorSettings, "aggregator": AggregatorSettings}
@@ -37,7 +39,11 @@ WORKERS = {"extractor": ExtractorSettings, "aggregator": AggregatorSettings}
 @pytest.mark.skipif(shutil.which("docker-compose") is None, reason="needs docker-compose (apt)")
 def test_compose_spec_validation() -> None:
     result = subprocess.run(
-        ["docker-compose", "-f", str(COMPOSE), "--profile", "sample", "config", "-q"],
+        [
+            "docker-compose",
+            *("-f", str(COMPOSE), "--profile", "sample", "--profile", "ingest"),
+            *("config", "-q"),
+        ],
         capture_output=True,
         text=True,
         timeout=60,
@@ -151,3 +157,22 @@ def test_dockerfile_installs_the_services() -> None:
     assert "pip install ." in dockerfile and "USER " in dockerfile
     ignore = (ROOT / ".dockerignore").read_text()
     assert "!services/" in ignore
+
+
+def test_ingest_service_is_opt_in_and_matches_its_settings(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    service = SERVICES["ingest"]
+    assert service["profiles"] == ["ingest"]
+    assert service["command"] == ["python", "-m", "ingest_api"]
+    assert importlib.util.find_spec("ingest_api.__main__") is not None
+    # The token comes from the operator's environment, never from the file.
+    assert service["environment"]["LAGEBILD_INGEST_TOKEN"] == "${LAGEBILD_INGEST_TOKEN:-}"
+    for key, value in service["environment"].items():
+        if key != "LAGEBILD_INGEST_TOKEN":
+            monkeypatch.setenv(key, str(value))
+    monkeypatch.setenv("LAGEBILD_INGEST_TOKEN", "x" * 16)
+    settings = IngestSettings()
+    assert settings.host == "0.0.0.0"
+    assert service["ports"] == [f"{settings.port}:{settings.port}"]
+    assert f":{settings.port}/healthz" in " ".join(service["healthcheck"]["test"])

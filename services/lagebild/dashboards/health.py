@@ -81,7 +81,10 @@ def articles_panel() -> timeseries.Panel:
     expr = "sum by (outcome) (rate(lagebild_articles_consumed_total[$__rate_interval]))"
     return (
         rate_panel("Articles in", "reqps", (0, 6, 12, 8))
-        .description("Articles read by the extractors, by outcome (processed, dead_lettered).")
+        .description(
+            "Articles read by the extractors, by outcome: processed, revised (a new text under"
+            " a known id), unsupported_language (no events, not an error), dead_lettered."
+        )
         .with_target(query(expr, "{{outcome}}"))
     )
 
