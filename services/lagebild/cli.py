@@ -183,6 +183,14 @@ def cmd_broker(args: argparse.Namespace, settings: CliSettings) -> int:
 def cmd_replay(args: argparse.Namespace, settings: CliSettings) -> int:
     from lagebild.replay import run_replay
 
+    if args.batch:
+        from dataclasses import asdict
+
+        from lagebild.batch_replay import batch_replay
+
+        rebuilt = batch_replay(settings.kafka, settings.topics.articles, workers=args.workers)
+        print(orjson.dumps(asdict(rebuilt)).decode())
+        return 0
     started = time.monotonic()
     counters = run_replay(settings, timeout_s=args.timeout, keep=args.keep)
     print(
@@ -261,6 +269,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("replay", help="rebuild all incidents and counters from the articles topic")
     p.add_argument("--timeout", type=float, default=3600.0, help="give up after S seconds")
     p.add_argument("--keep", action="store_true", help="keep serving the rebuilt counters")
+    p.add_argument(
+        "--batch",
+        action="store_true",
+        help="no workers: extract in a process pool and fold in memory, print the counters",
+    )
+    p.add_argument("--workers", type=int, default=None, help="--batch pool size (default: cores)")
     p.set_defaults(func=cmd_replay)
 
     p = sub.add_parser("demo", help="embedded broker + workers + sample articles + live counters")

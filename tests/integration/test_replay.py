@@ -36,3 +36,9 @@ def test_replay_reaches_the_live_totals(pipeline: Pipeline) -> None:
     assert replayed["counters"] == expected
     # The live counters were not disturbed by the replay's own topics.
     assert live() == expected
+
+    result = pipeline.cli("replay", "--batch", "--workers", "2", timeout=120)
+    assert result.returncode == 0, result.stderr.decode()[-2000:]
+    rebuilt = json.loads(result.stdout.decode().strip().splitlines()[-1])
+    assert rebuilt["counters"] == expected
+    assert rebuilt["articles"] == 7 and rebuilt["dead_letters"] == {}
