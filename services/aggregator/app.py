@@ -75,7 +75,7 @@ def incident_update(incident: Incident, event_id: str, article_id: str, result: 
         region=incident.region,
         counted=incident.counted,
         figures=incident.figures(),
-        reports=len(incident.reports),
+        reports=incident.report_count,
     )
     return update.model_dump_json().encode()
 
@@ -106,8 +106,9 @@ async def aggregate_events(stream: Any) -> None:
             await dead_letter(message, exc)
             metrics.events.labels("dead_lettered").inc()
             continue
-        # The incident record carries the new figures together with the event id that caused
-        # them, so redelivery after a crash cannot double-count (see apply_event).
+        # The incident record carries the new figures together with the event that caused
+        # them, and an event record marks the event as merged, so redelivery after a crash
+        # cannot double-count (see apply_event).
         applied = apply_event(store, item, message.partition)
         metrics.events.labels(applied.result).inc()
         if applied.incident is not None:
@@ -129,7 +130,7 @@ def _summary(incident: Incident) -> dict[str, Any]:
         "place": incident.place,
         "counted": incident.counted,
         "figures": {k: v.model_dump() for k, v in incident.figure_ranges().items()},
-        "reports": len(incident.reports),
+        "reports": incident.report_count,
     }
 
 
@@ -175,13 +176,13 @@ class IncidentsView(View):
 
 @app.page("/incidents/{incident_id}")
 class IncidentView(View):
-    """One incident with its sources (reports with article ids and evidence)."""
+    """One incident with its sources (the first reports, with article ids and evidence)."""
 
     async def get(self, request: Request, incident_id: str) -> Response:
         incident = store.get_incident(incident_id)
         if incident is None:
             return self.json({"error": f"no incident {incident_id!r} on this worker"}, status=404)
-        sources = [report.model_dump() for report in incident.reports.values()]
+        sources = [report.model_dump() for report in incident.sources]
         return self.json({**_summary(incident), "sources": sources})
 
 

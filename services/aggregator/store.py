@@ -1,17 +1,19 @@
 """The incidents table behind :class:`lagebild.aggregation.IncidentStore`.
 
-One faust table, two kinds of keys: ``b:<incident key>`` → :class:`BucketIndex` and
-``i:<incident id>`` → :class:`Incident`, both JSON bytes. Every write of one event goes to the
-partition of that event (faust writes table changes to the source message's partition), so
-both land in one changelog partition in order: after a crash the changelog holds a prefix of
-them, which is what :func:`lagebild.aggregation.apply_event` relies on.
+One faust table, three kinds of keys: ``b:<incident key>`` → :class:`BucketIndex` and
+``i:<incident id>`` → :class:`Incident`, both JSON bytes, and ``e:<event id>|<incident key>`` →
+the id of the incident the event was merged into, plain UTF-8 (one small record per event: it
+marks the event as merged). Every write of one event goes to the partition of that event (faust
+writes table changes to the source message's partition), so all land in one changelog partition
+in order: after a crash the changelog holds a prefix of them, which is what
+:func:`lagebild.aggregation.apply_event` relies on.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Iterator, MutableMapping
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from pydantic import BaseModel
 
@@ -19,6 +21,7 @@ from lagebild.aggregation import BucketIndex, Incident
 
 INDEX_PREFIX = b"b:"
 INCIDENT_PREFIX = b"i:"
+EVENT_PREFIX = b"e:"
 DECODED_CACHE = 4_096
 
 Model = TypeVar("Model", bound=BaseModel)
@@ -39,7 +42,7 @@ class TableStore:
         if cached is not None and cached[0] is stored and isinstance(cached[1], model):
             self._decoded.move_to_end(key)
             return cached[1]
-        value = model.model_validate_json(stored)
+        value = _decode(model, stored)
         self._remember(key, stored, value)
         return value
 
@@ -66,10 +69,33 @@ class TableStore:
     def put_incident(self, incident: Incident) -> None:
         self._put(INCIDENT_PREFIX + incident.id.encode(), incident)
 
+    def get_event(self, key: str, event_id: str) -> str | None:
+        stored = self._table.get(_event_key(key, event_id))
+        return None if stored is None else stored.decode()
+
+    def put_event(self, key: str, event_id: str, incident_id: str) -> None:
+        self._table[_event_key(key, event_id)] = incident_id.encode()
+
     def incidents(self, partitions: set[int]) -> Iterator[Incident]:
-        """Every incident stored for the given events partitions."""
-        for key in list(self._table.keys()):
-            if key.startswith(INCIDENT_PREFIX):
-                incident = self._get(key, Incident)
-                if incident is not None and incident.partition in partitions:
-                    yield incident
+        """Every incident stored for the given events partitions.
+
+        Event records outnumber incidents; they are skipped on their key, never decoded (and
+        never enter the decoded-value cache, which they would flush).
+        """
+        keys = [key for key in self._table if key.startswith(INCIDENT_PREFIX)]
+        for key in keys:
+            incident = self._get(key, Incident)
+            if incident is not None and incident.partition in partitions:
+                yield incident
+
+
+def _decode(model: type[Model], stored: bytes) -> Model:
+    if issubclass(model, Incident):
+        return cast(Model, model.from_json(stored))  # also reads records from before the fold
+    return model.model_validate_json(stored)
+
+
+def _event_key(key: str, event_id: str) -> bytes:
+    # The incident key is part of it, as in the duplicate check before event records: an event
+    # id is unique per incident key (identity.event_id hashes it in, but tests make ids up).
+    return EVENT_PREFIX + event_id.encode() + b"|" + key.encode()

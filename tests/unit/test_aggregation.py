@@ -97,9 +97,9 @@ def test_same_event_twice_changes_nothing() -> None:
     first = attack("e1", 103, 41)
     store = MemoryStore()
     assert apply_event(store, first, partition=0).result == "created"
-    before = (dict(store.indexes), dict(store.incidents))
+    before = (dict(store.indexes), dict(store.incidents), dict(store.events))
     assert apply_event(store, first, partition=0).result == "duplicate"
-    assert (store.indexes, store.incidents) == before
+    assert (store.indexes, store.incidents, store.events) == before
 
 
 def test_two_reports_of_one_attack_count_once_with_the_larger_figures() -> None:
@@ -185,7 +185,7 @@ def test_reports_a_day_apart_merge_and_a_week_apart_do_not() -> None:
         ]
     )
     assert len(table) == 2
-    merged = next(i for i in table.values() if len(i.reports) == 2)
+    merged = next(i for i in table.values() if i.report_count == 2)
     assert merged.date == DAY.isoformat()  # the earliest reported day
     assert merged.weapon_class == "ballistic_missile"  # the more specific report wins
 
@@ -269,38 +269,89 @@ class CrashingStore(MemoryStore):
     def __init__(self, base: MemoryStore, allowed: int) -> None:
         super().__init__()
         self.indexes, self.incidents = dict(base.indexes), dict(base.incidents)
+        self.events = dict(base.events)
         self.allowed = allowed
+        self.writes: list[str] = []
 
-    def put_incident(self, incident: Incident) -> None:
+    def _allow(self, kind: str) -> bool:
+        self.writes.append(kind)
         if self.allowed > 0:
             self.allowed -= 1
+            return True
+        return False
+
+    def put_incident(self, incident: Incident) -> None:
+        if self._allow("incident"):
             super().put_incident(incident)
 
     def put_index(self, index: BucketIndex) -> None:
-        if self.allowed > 0:
-            self.allowed -= 1
+        if self._allow("index"):
             super().put_index(index)
 
+    def put_event(self, key: str, event_id: str, incident_id: str) -> None:
+        if self._allow("event"):
+            super().put_event(key, event_id, incident_id)
 
-def test_redelivery_after_a_crash_between_the_two_writes_counts_once() -> None:
-    events = [
-        attack_on("k1", DAY, "air_strike"),
-        attack_on("k2", DAY + dt.timedelta(days=1), "ballistic_missile"),  # widens the range
-        attack_on("k3", DAY + dt.timedelta(days=7), "drone"),  # a new incident
-    ]
+
+CRASH_EVENTS: list[AttackEvent | CasualtiesEvent | MeetingEvent] = [
+    attack_on("k1", DAY, "air_strike"),  # a new incident
+    attack_on("k2", DAY + dt.timedelta(days=1), "ballistic_missile"),  # widens, more specific
+    attack_on("k3", DAY + dt.timedelta(days=7), "drone"),  # a new incident
+    attack_on("k4", DAY + dt.timedelta(days=1), "air_strike"),  # joins, index unchanged
+    attack_on("k5", DAY - dt.timedelta(days=1), "missile"),  # joins, earlier date
+    attack_on("k6", DAY + dt.timedelta(days=7), "drone", hour=9),  # joins the second
+]
+UNDATED = casualties("u1", 7, hour=9).model_copy(update={"date": None})
+CRASH_CASUALTIES: list[AttackEvent | CasualtiesEvent | MeetingEvent] = [
+    casualties("c1", 5, hour=6),
+    UNDATED,  # joins the latest incident, marks it undated
+    casualties("c2", 4, update=True, hour=7),  # the base
+    casualties("c3", 6, hour=8),  # later and higher: raises the base
+    casualties("c4", 9, hour=7).model_copy(update={"date": DAY + dt.timedelta(days=5)}),  # new
+]
+
+
+def test_redelivery_after_a_crash_at_any_write_counts_once() -> None:
+    _crash_at_every_write(CRASH_EVENTS)
+    reference = fold(CRASH_EVENTS)
+    assert len(reference) == 2
+    assert sorted(i.report_count for i in reference.values()) == [2, 4]
+    _crash_at_every_write(CRASH_CASUALTIES)
+    figures = sorted(i.figures()["killed"] for i in fold(CRASH_CASUALTIES).values())
+    assert figures == [7, 9]  # u1 (09:00) is later than the base c2 (07:00) and higher
+
+
+def _crash_at_every_write(events: list[AttackEvent | CasualtiesEvent | MeetingEvent]) -> None:
+    reference = fold(events)
     for crash_at, event in enumerate(events):
-        for allowed in (0, 1):  # nothing written, or only the incident record
-            store = MemoryStore()
-            for earlier in events[:crash_at]:
-                apply_event(store, earlier, partition=0)
-            crashed = CrashingStore(store, allowed)
+        base = MemoryStore()
+        for earlier in events[:crash_at]:
+            apply_event(base, earlier, partition=0)
+        complete = CrashingStore(base, 1_000)
+        apply_event(complete, event, partition=0)
+        # Every prefix of the event's writes: nothing, incident, incident + index, all.
+        for allowed in range(len(complete.writes) + 1):
+            crashed = CrashingStore(base, allowed)
             apply_event(crashed, event, partition=0)
+            assert crashed.writes == complete.writes  # incident, [index,] event record
             crashed.allowed = 1_000  # the restarted worker writes normally
-            for redelivered in events[crash_at:]:  # at-least-once: from the crash on
-                apply_event(crashed, redelivered, partition=0)
-            reference = fold(events)
+            results = [apply_event(crashed, e, partition=0).result for e in events]
+            # At-least-once: redelivery from before the crash; all up to the crash and the
+            # crashed event itself are duplicates once anything of it was written.
+            seen = crash_at + (1 if allowed else 0)
+            assert results[:seen] == ["duplicate"] * seen
+            assert "duplicate" not in results[seen:]
+            assert crashed.incidents == reference
+            assert crashed.indexes == fold_store(events).indexes
+            assert crashed.events == fold_store(events).events
             assert summarize(crashed.incidents.values()) == summarize(reference.values())
-            assert len(crashed.incidents) == len(reference) == 2
+
+
+def fold_store(events: list[AttackEvent | CasualtiesEvent | MeetingEvent]) -> MemoryStore:
+    store = MemoryStore()
+    for event in events:
+        apply_event(store, event, partition=0)
+    return store
 
 
 def test_stored_values_stay_small_however_many_incidents_a_key_collects() -> None:
@@ -312,3 +363,42 @@ def test_stored_values_stay_small_however_many_incidents_a_key_collects() -> Non
     assert len(store.incidents) == 300
     assert len(index.model_dump_json()) < 300 * 200  # ~150 bytes per incident in the index
     assert max(len(i.model_dump_json()) for i in store.incidents.values()) < 2_000
+
+
+# An incident record as stored before the figure fold: every report under "reports".
+_STORED_BEFORE_THE_FOLD = (
+    '{"id":"casualties|P|2025-04-25|0","bucket":"casualties|P","type":"casualties",'
+    '"date":"2025-04-25","weapon_class":"none","region":"UA-12","place":null,"partition":3,'
+    '"reports":{'
+    '"c1":{"event_id":"c1","article_id":"a1","published_at":"2025-04-25T06:00:00+00:00",'
+    '"date":"2025-04-25","is_update":true,"weapon_class":"none","status":null,'
+    '"participants":[],"figures":{"killed":2},"sentence":"s","start":0,"end":1},'
+    '"c2":{"event_id":"c2","article_id":"a2","published_at":"2025-04-25T07:00:00+00:00",'
+    '"date":"2025-04-25","is_update":false,"weapon_class":"none","status":null,'
+    '"participants":[],"figures":{"killed":1},"sentence":"s","start":0,"end":1},'
+    '"c3":{"event_id":"c3","article_id":"a3","published_at":"2025-04-25T08:00:00+00:00",'
+    '"date":null,"is_update":false,"weapon_class":"none","status":null,'
+    '"participants":[],"figures":{"killed":3},"sentence":"s","start":0,"end":1}}}'
+)
+
+
+def test_a_record_stored_before_the_fold_reads_with_the_same_figures() -> None:
+    incident = Incident.from_json(_STORED_BEFORE_THE_FOLD.encode())
+    ranges = incident.figure_ranges()["killed"]
+    assert (ranges.best, ranges.low, ranges.high) == (3, 1, 3)
+    assert (incident.report_count, incident.last_event_id, incident.partition) == (3, "c3", 3)
+    assert (incident.date, incident.last, incident.undated) == ("2025-04-25", "2025-04-25", True)
+    assert [s.event_id for s in incident.sources] == ["c1", "c2", "c3"]
+    assert "reports" not in incident.model_dump_json()
+
+
+def test_a_hot_incident_stays_small() -> None:
+    store = MemoryStore()
+    for n in range(500):  # one place, one day, ever more outlets
+        event = casualties(f"c{n}", n % 37, update=n % 11 == 0, hour=n % 24)
+        apply_event(store, event, partition=0)
+    (incident,) = store.incidents.values()
+    assert incident.report_count == 500
+    assert len(incident.sources) == 10
+    assert len(incident.model_dump_json()) < 6_000
+    assert len(store.events) == 500

@@ -7,14 +7,18 @@ partition. Inside a bucket an event joins the incident whose date is closest wit
 and, for attacks, whose weapon is compatible; otherwise it opens a new incident.
 
 An incident's figures are a pure function of its set of reports, never a running sum, so
-applying the same event twice changes nothing: redelivery cannot double-count.
+applying the same event twice changes nothing: redelivery cannot double-count. The record does
+not keep the reports, though: it keeps a *fold* of them (see :class:`FigureFold`) that is
+order-independent and idempotent, and the first ``SENTENCES_KEPT`` reports as evidence, so its
+size does not grow with the number of reports (a record that kept them all passed Kafka's 1 MB
+message limit with a hot incident; the one part that can grow is described in FigureFold).
 
 Storage (see :class:`IncidentStore`): one small :class:`BucketIndex` per incident key (id,
-date range and weapon of each incident) and one record per incident, so no stored value grows
-with the number of incidents a key collects over months (a single value per key did, until
-it passed Kafka's 1 MB message limit). Writes go incident first, index second, through one
-changelog partition, so after a crash the store holds a prefix of them; see
-:func:`apply_event` for why both possible prefixes are safe.
+earliest date and weapon of each incident), one record per incident, and one tiny record per
+applied event (its incident's id), so no stored value grows with the number of incidents a key
+collects over months or with the number of reports an incident collects. Writes of one event go
+incident, index, event record, through one changelog partition, so after a crash the store
+holds a prefix of them; see :func:`apply_event` for why every prefix is safe.
 
 Figure rules (per figure: launched, shot down, diverted, hit, killed, injured):
 - an explicit update ("stieg auf", "rose to") replaces what was known when it was published:
@@ -28,6 +32,7 @@ Figure rules (per figure: launched, shot down, diverted, hit, killed, injured):
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from typing import Literal, Protocol
 
@@ -37,7 +42,7 @@ from lagebild.models import AttackEvent, CasualtiesEvent, MeetingEvent, MeetingS
 
 AnyEvent = AttackEvent | CasualtiesEvent | MeetingEvent
 Result = Literal["created", "updated", "duplicate", "ignored"]
-SENTENCES_KEPT = 10  # evidence sentences stored per incident; later reports keep ids only
+SENTENCES_KEPT = 10  # reports kept in full (evidence) per incident; later ones are only folded
 
 FIGURES = ("launched", "shot_down", "diverted", "hit", "killed", "injured")
 DATE_TOLERANCE = dt.timedelta(days=1)
@@ -57,7 +62,7 @@ _REGION_CODE = re.compile(r"^[A-Z]{2}-[A-Z0-9]{1,3}$")
 
 
 class Report(BaseModel):
-    """What one event contributed to its incident."""
+    """What one event contributed to its incident (kept in full for the first few only)."""
 
     event_id: str
     article_id: str
@@ -79,26 +84,90 @@ class FigureRange(BaseModel):
     high: int
 
 
+class FigureFold(BaseModel):
+    """One figure of an incident, folded over its reports in any order, any number of times.
+
+    The rules (module docstring) as a function of the set of reports R that carry the figure:
+    ``low``/``high`` are min/max; the *base* is the update that sorts last by (published_at,
+    event_id); ``best`` is max(base value, values published strictly after the base) with a
+    base, else the max. The fold keeps ``low``, ``high``, ``base`` and ``later``: the points
+    (published_at, value) of R published after the base that no other such point matches or
+    beats in both time and value (a staircase: times rising, values falling). For any time T,
+    the highest value published after T is the highest such staircase point after T, because a
+    dominated point published after T is dominated by a point published after T too; and
+    dropping points not after the base loses nothing, because the base only moves later. Every
+    part is a function of the set R alone, so order and repetition do not matter
+    (``tests/unit/test_figure_fold.py`` checks this against the direct computation).
+
+    Size: the staircase holds only reports published after the last update whose values fall
+    as their times rise, which real reporting (figures grow or are repeated) keeps to a few
+    points; exactness needs all of them, so an adversarial series of ever lower figures grows
+    it by ~35 bytes per report.
+    """
+
+    low: int
+    high: int
+    base: tuple[str, str, int] | None = None  # (published_at, event_id, value) of the base
+    later: list[tuple[str, int]] = Field(default_factory=list)  # the staircase after the base
+
+    @classmethod
+    def of(cls, published_at: str, event_id: str, value: int, is_update: bool) -> FigureFold:
+        return cls(low=value, high=value).add(published_at, event_id, value, is_update)
+
+    def add(self, published_at: str, event_id: str, value: int, is_update: bool) -> FigureFold:
+        base = self.base
+        if is_update and (base is None or (published_at, event_id) > base[:2]):
+            base = (published_at, event_id, value)
+        later = self.later
+        if not any(t >= published_at and v >= value for t, v in later):
+            later = sorted(
+                [(t, v) for t, v in later if not (t <= published_at and v <= value)]
+                + [(published_at, value)]
+            )
+        if base is not None:
+            later = [(t, v) for t, v in later if t > base[0]]
+        return FigureFold(
+            low=min(self.low, value), high=max(self.high, value), base=base, later=later
+        )
+
+    def range(self) -> FigureRange:
+        best = self.high if self.base is None else max([self.base[2], *(v for _, v in self.later)])
+        return FigureRange(best=best, low=self.low, high=self.high)
+
+
 class Incident(BaseModel):
+    """One incident: identity, location, and a fold of its reports (bounded in size)."""
+
     id: str
     bucket: str
     type: str
-    date: str | None = None
+    date: str | None = None  # the earliest reported day
+    last: str | None = None  # the latest reported day
+    undated: bool = False  # has reports without a date
     weapon_class: str = "none"
     region: str = "unknown"
     place: str | None = None
     partition: int = -1  # events-topic partition that owns this incident
-    reports: dict[str, Report] = Field(default_factory=dict)
+    status: str | None = None  # a meeting's strongest reported status
+    participants: list[str] = Field(default_factory=list)  # union over reports, sorted
+    folds: dict[str, FigureFold] = Field(default_factory=dict)
+    report_count: int = 0  # distinct events merged
+    last_event_id: str | None = None  # the event merged last: what crash repair looks for
+    sources: list[Report] = Field(default_factory=list)  # the first SENTENCES_KEPT reports
 
-    @property
-    def status(self) -> str | None:
-        """A meeting's strongest reported status: held > video call > phone call > planned."""
-        statuses = {r.status for r in self.reports.values() if r.status}
-        return next((s for s in _STATUS_STRENGTH if s in statuses), None)
-
-    @property
-    def participants(self) -> list[str]:
-        return sorted({name for r in self.reports.values() for name in r.participants})
+    @classmethod
+    def from_json(cls, stored: bytes) -> Incident:
+        """Decode a stored record, also one stored before the fold (all reports under
+        ``reports``; folded here, with the same figures). A JSON key is the only place where
+        ``"reports":`` can occur, since quotes inside strings are escaped."""
+        if b'"reports":' not in stored:
+            return cls.model_validate_json(stored)
+        data = json.loads(stored)
+        reports = data.pop("reports")
+        incident = cls.model_validate({**data, "date": None})
+        for value in reports.values():
+            incident = _add_report(incident, Report.model_validate(value), incident.partition)
+        return incident.model_copy(update={"weapon_class": data.get("weapon_class", "none")})
 
     @property
     def counted(self) -> bool:
@@ -106,22 +175,7 @@ class Incident(BaseModel):
         return self.type != "meeting" or self.status != MeetingStatus.PLANNED.value
 
     def figure_ranges(self) -> dict[str, FigureRange]:
-        ranges: dict[str, FigureRange] = {}
-        ordered = sorted(self.reports.values(), key=lambda r: (r.published_at, r.event_id))
-        for name in FIGURES:
-            reported = [r for r in ordered if name in r.figures]
-            if not reported:
-                continue
-            values = [r.figures[name] for r in reported]
-            updates = [r for r in reported if r.is_update]
-            if updates:
-                base = updates[-1]
-                later = [r.figures[name] for r in reported if r.published_at > base.published_at]
-                best = max([base.figures[name], *later])
-            else:
-                best = max(values)
-            ranges[name] = FigureRange(best=best, low=min(values), high=max(values))
-        return ranges
+        return {name: self.folds[name].range() for name in FIGURES if name in self.folds}
 
     def figures(self) -> dict[str, int]:
         return {name: r.best for name, r in self.figure_ranges().items()}
@@ -130,10 +184,7 @@ class Incident(BaseModel):
 class IndexEntry(BaseModel):
     id: str
     date: str | None = None  # the incident's (earliest) date: what matching measures from
-    first: str | None = None  # date range of its reports: what duplicate checks look in
-    last: str | None = None
     weapon_class: str = "none"
-    undated: bool = False  # has reports without a date
 
 
 class BucketIndex(BaseModel):
@@ -150,12 +201,18 @@ class IncidentStore(Protocol):
     def put_index(self, index: BucketIndex) -> None: ...
     def get_incident(self, incident_id: str) -> Incident | None: ...
     def put_incident(self, incident: Incident) -> None: ...
+    def get_event(self, key: str, event_id: str) -> str | None:
+        """The id of the incident event ``event_id`` (of incident key ``key``) was merged into."""
+        ...
+
+    def put_event(self, key: str, event_id: str, incident_id: str) -> None: ...
 
 
 class MemoryStore:
     def __init__(self) -> None:
         self.indexes: dict[str, BucketIndex] = {}
         self.incidents: dict[str, Incident] = {}
+        self.events: dict[tuple[str, str], str] = {}
 
     def get_index(self, key: str) -> BucketIndex | None:
         return self.indexes.get(key)
@@ -168,6 +225,12 @@ class MemoryStore:
 
     def put_incident(self, incident: Incident) -> None:
         self.incidents[incident.id] = incident
+
+    def get_event(self, key: str, event_id: str) -> str | None:
+        return self.events.get((key, event_id))
+
+    def put_event(self, key: str, event_id: str, incident_id: str) -> None:
+        self.events[(key, event_id)] = incident_id
 
 
 class Applied(BaseModel):
@@ -266,23 +329,19 @@ def _match(index: BucketIndex, event: AnyEvent, report: Report) -> IndexEntry | 
     return min(candidates, key=lambda c: (c[0], c[1]))[2] if candidates else None
 
 
-def _may_hold(entry: IndexEntry, date: str | None) -> bool:
-    """Could this incident already contain a report dated ``date``? (Its range only grows.)"""
-    if date is None:
-        return entry.undated
-    return entry.first is not None and entry.last is not None and entry.first <= date <= entry.last
-
-
 def _entry(incident: Incident) -> IndexEntry:
-    dates = sorted(r.date for r in incident.reports.values() if r.date)
     return IndexEntry(
         id=incident.id,
         date=incident.date,
-        first=dates[0] if dates else None,
-        last=dates[-1] if dates else None,
         weapon_class=incident.weapon_class,
-        undated=any(r.date is None for r in incident.reports.values()),
     )
+
+
+def _put_entry(store: IncidentStore, index: BucketIndex, incident: Incident) -> None:
+    """Store ``index`` with ``incident``'s entry, unless it already holds exactly that entry."""
+    entry = _entry(incident)
+    if entry not in index.entries:
+        store.put_index(_with_entry(index, entry))
 
 
 def _with_entry(index: BucketIndex, entry: IndexEntry) -> BucketIndex:
@@ -292,64 +351,106 @@ def _with_entry(index: BucketIndex, entry: IndexEntry) -> BucketIndex:
     return index.model_copy(update={"entries": entries})
 
 
-def _add_report(incident: Incident, event: AnyEvent, report: Report) -> Incident:
-    if len(incident.reports) >= SENTENCES_KEPT:
-        report = report.model_copy(update={"sentence": ""})
-    reports = {**incident.reports, event.event_id: report}
-    dates = sorted(r.date for r in reports.values() if r.date)
+def _stronger(current: str | None, new: str | None) -> str | None:
+    known = [s for s in (current, new) if s in _STATUS_STRENGTH]
+    return min(known, key=_STATUS_STRENGTH.index) if known else None
+
+
+def _add_report(incident: Incident, report: Report, partition: int) -> Incident:
+    """``incident`` with ``report`` folded in (a new object: stored values are never mutated)."""
+    folds = dict(incident.folds)
+    for name, value in report.figures.items():
+        current = folds.get(name)
+        args = (report.published_at, report.event_id, value, report.is_update)
+        folds[name] = current.add(*args) if current is not None else FigureFold.of(*args)
+    dates = [d for d in (incident.date, incident.last, report.date) if d]
+    participants = incident.participants
+    if not set(report.participants) <= set(participants):
+        participants = sorted({*participants, *report.participants})
+    sources = incident.sources
+    if len(sources) < SENTENCES_KEPT:
+        sources = [*sources, report]
     return incident.model_copy(
         update={
-            "reports": reports,
             # The earliest reported day: "overnight" reports dated the morning after join it.
-            "date": dates[0] if dates else None,
+            "date": min(dates) if dates else None,
+            "last": max(dates) if dates else None,
+            "undated": incident.undated or report.date is None,
             "weapon_class": _more_specific(incident.weapon_class, report.weapon_class),
+            "status": _stronger(incident.status, report.status),
+            "participants": participants,
+            "folds": folds,
+            "report_count": incident.report_count + 1,
+            "last_event_id": report.event_id,
+            "sources": sources,
+            "partition": partition,
         }
     )
+
+
+def _repaired(store: IncidentStore, index: BucketIndex, held: Incident, event: AnyEvent) -> Applied:
+    """Finish the writes a crash cut short after ``held`` (holding ``event`` last) was stored."""
+    _put_entry(store, index, held)
+    store.put_event(event.incident_key, event.event_id, held.id)
+    return Applied(incident=held, result="duplicate")
 
 
 def apply_event(store: IncidentStore, event: AnyEvent, partition: int) -> Applied:
     """Merge ``event`` into the store; idempotent per event id.
 
-    Crash safety: writes go incident, then index. If only the incident write survived, a
-    redelivered event either finds itself in an incident its index entry says may hold it
-    (range containment) or recomputes the same new incident id, finds that record already
-    holding it, and only repairs the index. Either way it is reported as a duplicate.
+    Writes go incident, index (only if the incident's entry changed), event record
+    (``put_event``), and the event record is what
+    marks an event as merged: a redelivered event that finds it is a duplicate and writes
+    nothing. Crash safety: the writes of one partition's events go through one changelog
+    partition in order, so after a crash the store holds a prefix of them, and only the last
+    event's writes can be incomplete. That event's incident record, if written, names it as
+    ``last_event_id`` (no later write touched it). On redelivery:
+
+    - nothing written: the event is merged as new;
+    - incident only: the index is as before the event, so matching picks the same incident
+      again, or none and the same new incident id; that record names the event as its last:
+      repair index and event record, report a duplicate;
+    - incident and index: matching on the updated index still picks that incident (its entry
+      only moved closer: an earlier or equal date, a more specific but still compatible weapon;
+      a new incident is at distance 0 in the last position, which wins ties): repair the event
+      record, report a duplicate;
+    - all three: the event record says duplicate.
+
+    Re-merging an event would not change any figure anyway (the fold is idempotent); the event
+    record keeps ``report_count`` and the created/updated/duplicate result exact.
     """
     if isinstance(event, CasualtiesEvent) and event.is_running_total:
         return Applied(incident=None, result="ignored")
+    merged_into = store.get_event(event.incident_key, event.event_id)
+    if merged_into is not None:
+        held = store.get_incident(merged_into)  # written before the event record: present
+        if held is not None:
+            return Applied(incident=held, result="duplicate")
     index = store.get_index(event.incident_key) or BucketIndex(key=event.incident_key)
     report = _report(event)
-    for entry in index.entries:
-        if not _may_hold(entry, report.date):
-            continue
-        held = store.get_incident(entry.id)
-        if held is not None and event.event_id in held.reports:
-            return Applied(incident=held, result="duplicate")
     target = _match(index, event, report)
     result: Result = "updated"
     incident = store.get_incident(target.id) if target is not None else None
-    if incident is not None and event.event_id in incident.reports:
-        store.put_index(_with_entry(index, _entry(incident)))  # repair after a crash
-        return Applied(incident=incident, result="duplicate")
+    if incident is not None and incident.last_event_id == event.event_id:
+        return _repaired(store, index, incident, event)
     if incident is None:
         region, place = _location(event)
         incident_id = f"{event.incident_key}|{report.date or 'undated'}|{len(index.entries)}"
         leftover = store.get_incident(incident_id)
-        if leftover is not None and event.event_id in leftover.reports:
-            store.put_index(_with_entry(index, _entry(leftover)))  # repair after a crash
-            return Applied(incident=leftover, result="duplicate")
+        if leftover is not None and leftover.last_event_id == event.event_id:
+            return _repaired(store, index, leftover, event)
         incident = Incident(
             id=incident_id,
             bucket=event.incident_key,
             type=event.type,
-            date=report.date,
             weapon_class=report.weapon_class,
             region=region,
             place=place,
             partition=partition,
         )
         result = "created"
-    merged = _add_report(incident, event, report).model_copy(update={"partition": partition})
+    merged = _add_report(incident, report, partition)
     store.put_incident(merged)
-    store.put_index(_with_entry(index, _entry(merged)))
+    _put_entry(store, index, merged)  # (an unchanged index need not be written again)
+    store.put_event(event.incident_key, event.event_id, merged.id)
     return Applied(incident=merged, result=result)
