@@ -32,13 +32,16 @@ import ahocorasick
 from lagebild.extraction import attacks as attacks_mod
 from lagebild.extraction import casualties as casualties_mod
 from lagebild.extraction import dates as dates_mod
+from lagebild.extraction import engine as engine_mod
 from lagebild.extraction import extract
 from lagebild.extraction import meetings as meetings_mod
 from lagebild.extraction import numbers as numbers_mod
 from lagebild.extraction import traps as traps_mod
 from lagebild.extraction import weapons as weapons_mod
+from lagebild.extraction.budget import Budget, prepare_text
 from lagebild.extraction.document import Document
 from lagebild.extraction.engine import default_extractor
+from lagebild.extraction.sentences import split_sentences
 from lagebild.models.article import Article
 
 try:  # language detection (articles without a stated language), where the engine has it
@@ -278,6 +281,29 @@ def _stages(corpus: list[Article], repeats: int) -> dict[str, float]:
             casualties_mod.extract_casualties(doc, found)
             meetings_mod.extract_meetings(doc, people)
 
+    def sentences() -> None:
+        for t in texts:
+            split_sentences(t)
+
+    budget = Budget()
+
+    def budget_check() -> None:
+        for t in texts:
+            prepare_text(t, budget)
+
+    # The event models (pydantic validation, ids, evidence) built from drafts made once.
+    drafted: list[tuple[Any, ...]] = []
+
+    def events() -> None:
+        for doc, attacks, casualties, meetings in drafted:
+            keys = {id(a): engine_mod._attack_key(a) for a in attacks}
+            for a in attacks:
+                ex._attack(doc, a, keys[id(a)])
+            for c in casualties:
+                ex._casualties(doc, c, keys)
+            for m in meetings:
+                ex._meeting(doc, m)
+
     # Record every call of the costly helpers during one pass, then replay each kind alone.
     # find_numbers is replayed through its uncached scan when it has one (numbers.py caches).
     helpers = {
@@ -306,6 +332,17 @@ def _stages(corpus: list[Article], repeats: int) -> dict[str, float]:
         for name, (_, users) in helpers.items():
             for mod in users:
                 setattr(mod, name, originals[name])
+    for doc in [Document(a, gaz, people) for a in corpus]:
+        found = attacks_mod.extract_attacks(doc)
+        attacks_mod.finalise(doc, found)
+        drafted.append(
+            (
+                doc,
+                found,
+                casualties_mod.extract_casualties(doc, found),
+                meetings_mod.extract_meetings(doc, people),
+            )
+        )
     replay_fn = dict(originals)
     replay_fn["find_numbers"] = getattr(numbers_mod, "_scan_numbers", originals["find_numbers"])
 
@@ -327,6 +364,7 @@ def _stages(corpus: list[Article], repeats: int) -> dict[str, float]:
     med = statistics.median
     out = {
         "document (all)": med(_time(documents, repeats)),
+        "  sentences (split_sentences)": med(_time(sentences, repeats)),
         "  places (Gazetteer.find)": med(_time(places, repeats)),
         "  people (find + find_roles)": med(_time(persons, repeats)),
         f"  dates (find_dates, {len(calls['find_dates'])} calls)": med(
@@ -337,6 +375,10 @@ def _stages(corpus: list[Article], repeats: int) -> dict[str, float]:
     for name in ("find_trap", "find_numbers", "find_weapons"):
         key = f"  {name} ({len(calls[name])} calls)"
         out[key] = med(_time(replay(name), repeats))
+    out["event models (pydantic events, evidence, ids)"] = med(_time(events, repeats))
+    out["not in extract(): budget pre-check (prepare_text, worker path)"] = med(
+        _time(budget_check, repeats)
+    )
     if detect_language is not None:
         key = f"language detection ({len(no_language)} articles without a stated language)"
         out[key] = med(_time(language, repeats))

@@ -39,9 +39,16 @@ from lagebild.extraction.common import incident_date, places_in, region_mentions
 from lagebild.extraction.dates import opens_with_past_year
 from lagebild.extraction.document import Document, SentenceView
 from lagebild.extraction.lexicon import FOLLOW_UP, WEAPON
-from lagebild.extraction.numbers import NumberMatch, find_article_ones, find_numbers
+from lagebild.extraction.numbers import NumberMatch, figure, find_article_ones, find_numbers
 from lagebild.extraction.places import PlaceEntry, PlaceMatch
-from lagebild.extraction.traps import clause_span, find_trap, gated_search
+from lagebild.extraction.traps import (
+    cached_gated_search,
+    clause_span,
+    find_trap,
+    first_chars,
+    gated_search,
+    register_gates,
+)
 from lagebild.extraction.weapons import (
     CountRole,
     WeaponMention,
@@ -186,7 +193,9 @@ _PERSON_NOUN = re.compile(
     r"persons|civilians|children|soldiers|dead|injured|wounded|leben|lives)\b",
     re.IGNORECASE,
 )
-_ROLE_STOP = re.compile(r"[,;]|\s(?:und|and|sowie|while|während)\s|\d")
+# ``[,;]|\s(?:und|and|sowie|while|während)\s|\d``, starting with one character class (see
+# traps._CLAUSE_BREAK).
+_ROLE_STOP = re.compile(r"[,;\s\d](?:(?<=[,;\d])|(?<=\s)(?:und|and|sowie|while|während)\s)")
 _OF_TOTAL = re.compile(r"^\s*(?:of|von|out of|aus)\s*$", re.IGNORECASE)
 _DAMAGE_CUE = re.compile(
     r"schäden|schaden|beschädigt|zerstört|getroffen|eingeschlagen|brände|damag\w*|destroyed|"
@@ -226,6 +235,13 @@ _REPORTERS: list[tuple[re.Pattern[str], str, str]] = [
      "Ukrainian Ministry of Defence", "Russian Ministry of Defence"),
 ]  # fmt: skip
 
+# The characters their matches start with (upper or lower case, as the expressions): a
+# look-ahead for them makes the search skip other positions at once (same matches).
+_PREDICATE = first_chars(_PREDICATE, "abdefghilpstuwz")
+_REPELLED = first_chars(_REPELLED, "abfrtwz")
+_UA_ATTACKER = first_chars(_UA_ATTACKER, "dku")
+_RU_ATTACKER = first_chars(_RU_ATTACKER, "mr")
+
 # Necessary words (lower case) of the expressions above: a text span that contains none of
 # them cannot match, so the expression is not run there (see traps.gated_search).
 _PREDICATE_WORDS = ("angegriffen", "griff", "attackiert", "gestartet", "startete", "abgefeuert",
@@ -253,17 +269,31 @@ _FRONT_WORDS = ("front", "abschnitt", "richtung", "voranzukommen", "vorzurücken
                 "vorstoß", "sector", "direction", "advance", "axis")  # fmt: skip
 _REPELLED_WORDS = ("abgewehrt", "zurückgeschlagen", "abgeschlagen", "wehrte", "repelled",
                    "repulsed", "fended off", "beat back", "thwarted")  # fmt: skip
+_ALL_WORDS = ("all", "sämtliche")  # of _ALL_ALONE
 _UA_ATTACKER_WORDS = ("ukrain", "kyiv")
 _RU_ATTACKER_WORDS = ("russisch", "russland", "russia", "moskau", "moscow")
 _REPORTER_WORDS = (("luftwaffe", "air force"), ("generalstab", "general staff"),
                    ("verteidigungsministerium", "ministry"))  # fmt: skip
+register_gates(
+    _PREDICATE_WORDS,
+    _NOT_AN_ATTACK_WORDS,
+    _RUNNING_TOTAL_WORDS,
+    _DAMAGE_WORDS,
+    _STRONG_DAMAGE_WORDS,
+    _FRONT_WORDS,
+    _REPELLED_WORDS,
+    _UA_ATTACKER_WORDS,
+    _RU_ATTACKER_WORDS,
+    _ALL_WORDS,
+    *_REPORTER_WORDS,
+)  # the lists used with cached_gated_search (see traps.register_gates)
 
 
 def _predicate(text: str, view: SentenceView) -> re.Match[str] | None:
     """``_PREDICATE.search`` over the sentence, once per sentence."""
     memo = view.memo
     if "pred" not in memo:
-        memo["pred"] = gated_search(_PREDICATE, _PREDICATE_WORDS, text, view.start, view.end)
+        memo["pred"] = cached_gated_search(_PREDICATE, _PREDICATE_WORDS, text, view.start, view.end)
     found: re.Match[str] | None = memo["pred"]
     return found
 
@@ -272,7 +302,8 @@ def _ru_cue(text: str, view: SentenceView) -> bool:
     memo = view.memo
     if "ru" not in memo:
         memo["ru"] = (
-            gated_search(_RU_ATTACKER, _RU_ATTACKER_WORDS, text, view.start, view.end) is not None
+            cached_gated_search(_RU_ATTACKER, _RU_ATTACKER_WORDS, text, view.start, view.end)
+            is not None
         )
     return bool(memo["ru"])
 
@@ -281,7 +312,8 @@ def _ua_cue(text: str, view: SentenceView) -> bool:
     memo = view.memo
     if "ua" not in memo:
         memo["ua"] = (
-            gated_search(_UA_ATTACKER, _UA_ATTACKER_WORDS, text, view.start, view.end) is not None
+            cached_gated_search(_UA_ATTACKER, _UA_ATTACKER_WORDS, text, view.start, view.end)
+            is not None
         )
     return bool(memo["ua"])
 
@@ -358,8 +390,8 @@ def _sentence_trap(text: str, view: SentenceView, pos: int, year: int) -> bool:
     whole = memo.get(key)
     if whole is None:
         whole = memo[key] = bool(
-            gated_search(_NOT_AN_ATTACK, _NOT_AN_ATTACK_WORDS, text, view.start, view.end)
-            or gated_search(_RUNNING_TOTAL, _RUNNING_TOTAL_WORDS, text, view.start, view.end)
+            cached_gated_search(_NOT_AN_ATTACK, _NOT_AN_ATTACK_WORDS, text, view.start, view.end)
+            or cached_gated_search(_RUNNING_TOTAL, _RUNNING_TOTAL_WORDS, text, view.start, view.end)
             or opens_with_past_year(text, view.start, view.end, year)
         )
     if whole:
@@ -471,7 +503,7 @@ def extract_attacks(doc: Document) -> list[AttackDraft]:
                 if counted.article:
                     draft.article_figures.add(role)
             elif every and role is not None and "launched" in draft.figures:
-                draft.figures[role] = Figure(value=draft.figures["launched"].value)
+                draft.figures[role] = figure(draft.figures["launched"].value)
             _add_places(text, view, draft, c_lo, c_hi)
             touched.append(draft)
         _bare_counts(doc, view, numbers, claimed, para_drafts, touched)
@@ -488,6 +520,7 @@ _STRONG_DAMAGE = re.compile(
     r"schäden|beschädigt|zerstört|trümmer\w*|brände|in brand|damag\w*|destroyed|debris|fires?\b",
     re.IGNORECASE,
 )
+_STRONG_DAMAGE = first_chars(_STRONG_DAMAGE, "bdfistz")
 
 
 def _weaponless(
@@ -499,6 +532,8 @@ def _weaponless(
     """A sentence without a weapon in a paragraph without attacks: "Russland hat ... Kiew
     angegriffen" (places for the counts that follow), or "Damage was also reported in the
     Chernihiv and Poltava regions" right after the paragraph of an air attack."""
+    if not view.places:  # (no places: nothing below can apply)
+        return
     text = doc.text
     year = doc.published.year
     matches = _without_rivers(text, places_in(view, view.start, view.end))
@@ -513,7 +548,7 @@ def _weaponless(
     ):
         pending.setdefault(view.paragraph, []).extend(matches)
         return
-    damage = gated_search(_STRONG_DAMAGE, _STRONG_DAMAGE_WORDS, text, view.start, view.end)
+    damage = cached_gated_search(_STRONG_DAMAGE, _STRONG_DAMAGE_WORDS, text, view.start, view.end)
     if damage is None or _trapped(text, view, damage.start(), year):
         return
     previous = [
@@ -549,7 +584,7 @@ def _bare_counts(
     text = doc.text
     year = doc.published.year
     candidates = list(numbers)
-    every = _ALL_ALONE.search(text, view.start, view.end)
+    every = cached_gated_search(_ALL_ALONE, _ALL_WORDS, text, view.start, view.end)
     for n in candidates:
         if n.start in claimed or _PERSON_NOUN.match(text[n.end : n.end + 40]):
             continue
@@ -575,7 +610,7 @@ def _bare_counts(
             d = para_drafts[-1]
             launched = d.figures.get("launched")
             if launched is not None and role not in d.figures:
-                d.figures[role] = Figure(value=launched.value)
+                d.figures[role] = figure(launched.value)
                 d.add_view(view)
 
 
@@ -669,14 +704,14 @@ def _follow_up(doc: Document, view: SentenceView, para_drafts: list[AttackDraft]
     text = doc.text
     year = doc.published.year
     latest = para_drafts[-1]
-    repelled = gated_search(_REPELLED, _REPELLED_WORDS, text, view.start, view.end)
+    repelled = cached_gated_search(_REPELLED, _REPELLED_WORDS, text, view.start, view.end)
     if repelled and not find_trap(text, view.start, view.end, repelled.start(), year):
         latest.outcome = "repelled"
         latest.add_view(view)
     matches = places_in(view, view.start, view.end)
     if matches and not latest.has_view(view):
-        front = gated_search(_FRONT_CUE, _FRONT_WORDS, text, view.start, view.end)
-        damage = gated_search(_DAMAGE_CUE, _DAMAGE_WORDS, text, view.start, view.end)
+        front = cached_gated_search(_FRONT_CUE, _FRONT_WORDS, text, view.start, view.end)
+        damage = cached_gated_search(_DAMAGE_CUE, _DAMAGE_WORDS, text, view.start, view.end)
         target: AttackDraft | None = None
         if front:
             target = next(
@@ -712,7 +747,7 @@ def _source(text: str, view: SentenceView, draft: AttackDraft) -> None:
             (
                 i
                 for i, (pattern, _, _) in enumerate(_REPORTERS)
-                if gated_search(pattern, _REPORTER_WORDS[i], text, view.start, view.end)
+                if cached_gated_search(pattern, _REPORTER_WORDS[i], text, view.start, view.end)
             ),
             -1,
         )

@@ -73,13 +73,27 @@ def _split_long(text: str, limit: int) -> str:
     return "".join(parts)
 
 
+_SENTENCE_PUNCTUATION = re.compile(r"[.!?\n]")
+
+
+def _longest_run(text: str) -> int:
+    """Length of the longest stretch of ``text`` without sentence punctuation (one pass in C;
+    the former ``re.search("[^.!?\\n]{1001}", text)`` re-scanned the stretch after every
+    position of the text, ~0.7 ms per 3 KB article)."""
+    return max(map(len, _SENTENCE_PUNCTUATION.split(text)))
+
+
 def prepare_text(text: str, budget: Budget) -> str:
     """The text the engine will see; ``text`` itself for any normal article."""
     if len(text) > budget.max_chars:
         cut = text.rfind(". ", 0, budget.max_chars)
         text = text[: cut + 1 if cut > 0 else budget.max_chars]
     # Cheap pre-check: only texts with a long stretch without sentence punctuation need work.
-    if not re.search(f"[^.!?\n]{{{budget.max_sentence_chars + 1}}}", text):
+    limit = budget.max_sentence_chars
+    if limit < 0:  # (as written before; "{-1}" is no quantifier)
+        if not re.search(f"[^.!?\n]{{{limit + 1}}}", text):
+            return text
+    elif len(text) <= limit or _longest_run(text) <= limit:
         return text
     return _split_long(text, budget.max_sentence_chars)
 

@@ -40,15 +40,18 @@ from lagebild.extraction.document import Document, SentenceView
 from lagebild.extraction.lexicon import CASUALTY, lower
 from lagebild.extraction.numbers import NumberMatch, find_article_ones, find_numbers
 from lagebild.extraction.places import PlaceEntry
-from lagebild.extraction.traps import find_trap
+from lagebild.extraction.traps import cached_gated_search, find_trap, register_gates
 from lagebild.models.events import Figure, WeaponClass
 
 __all__ = ["CasualtyDraft", "extract_casualties"]
 
 Kind = Literal["killed", "injured"]
 
+# The look-ahead after the first ``\b`` lists how the alternatives begin (two letters; same
+# matches, the engine gives up at once at word ends and other words).
 _TRIGGER = re.compile(  # matched against lower-cased text
-    r"\b(?:(?P<killed>getötet|\btot\b|\btote[n]?\b|todesopfer\w*|gestorben|\bstarben\b|"
+    r"\b(?=d[ei]|fa|ge|hu|in|ki|le|st|to|um|ve|wo)"
+    r"(?:(?P<killed>getötet|\btot\b|\btote[n]?\b|todesopfer\w*|gestorben|\bstarben\b|"
     r"ums leben|leben verloren|\bstarb\b|\bkilled\b|\bkilling\b|\bdead\b|\bdied\b|death toll|"
     r"\bdeaths\b|"
     r"fatalities)|"
@@ -106,6 +109,13 @@ _RUNNING_TOTAL = re.compile(
     r"since russia(?:'s)? (?:full-scale )?invasion|insgesamt seit",
     re.IGNORECASE,
 )
+# Necessary words (lower case) of _UPDATE and _RUNNING_TOTAL: a sentence without any of them
+# cannot match, so the expression is not run (same results, see traps.cached_gated_search).
+_UPDATE_WORDS = ("stieg", "steigt", "gestiegen", "erhöht", "rose", "risen", "rises", "climbed",
+                 "increased", "jumped", "mounted", "now stands", "up from", "previously reported",
+                 "zuvor war von", "bislang war von")  # fmt: skip
+_RUNNING_TOTAL_WORDS = ("seit", "since")
+register_gates(_UPDATE_WORDS, _RUNNING_TOTAL_WORDS)  # used with cached_gated_search
 _MAX_GAP = 90
 
 
@@ -160,7 +170,7 @@ def _pair(text: str, view: SentenceView, year: int) -> list[_Hit]:
         )
         for m in _TRIGGER.finditer(low)
     ]
-    running = bool(_RUNNING_TOTAL.search(text, view.start, view.end))
+    running = _running_total(text, view)
     hits = [
         h
         for h in hits
@@ -230,6 +240,13 @@ def _pair(text: str, view: SentenceView, year: int) -> list[_Hit]:
     return [h for h in hits if h.figure is not None]
 
 
+def _running_total(text: str, view: SentenceView) -> bool:
+    """Does the sentence speak of a running total ("seit Kriegsbeginn")?"""
+    return bool(
+        cached_gated_search(_RUNNING_TOTAL, _RUNNING_TOTAL_WORDS, text, view.start, view.end)
+    )
+
+
 def _place_for(text: str, view: SentenceView, pos: int) -> tuple[PlaceEntry | None, str | None]:
     matches = places_in(view, view.start, view.end)
     if not matches:
@@ -256,9 +273,9 @@ def extract_casualties(doc: Document, attacks: list[AttackDraft]) -> list[Casual
         date = incident_date(doc, view, view.start, view.end)
         if _SUBSET.match(text, view.start, view.end) and _add_subset(drafts, view, hits, date):
             continue
-        update = bool(_UPDATE.search(text, view.start, view.end))
+        update = bool(cached_gated_search(_UPDATE, _UPDATE_WORDS, text, view.start, view.end))
         only_injured = all(h.kind == "injured" for h in hits)
-        running = bool(_RUNNING_TOTAL.search(text, view.start, view.end))
+        running = _running_total(text, view)
         by_place: dict[str | None, CasualtyDraft] = {}
         for hit in hits:
             place, region = _place_for(text, view, hit.start)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from functools import lru_cache
 
 from lagebild.extraction.document import Document, SentenceView
 from lagebild.extraction.places import PlaceEntry, PlaceMatch
-from lagebild.extraction.traps import gated_search
+from lagebild.extraction.traps import cached_gated_search, first_chars, register_gates
 from lagebild.models.events import Evidence, Place
 
 __all__ = [
@@ -26,16 +27,19 @@ ANAPHOR = re.compile(
     r"these (?:attacks|strikes)|in those (?:attacks|strikes))\b",
     re.IGNORECASE,
 )
+ANAPHOR = first_chars(ANAPHOR, "bdhitz")  # (the first letters: see traps.first_chars)
 _REGION_BEFORE = re.compile(
     r"(?:\bRegion(?:en)?|(?:\b|grenz|front)Gebiet(?:en|e)?|\bOblast(?:en)?|\bregions?\s+of|"
     r"\boblasts?\s+of|"
     r"\bprovinces?\s+of)\s+(?:[\w'-]+(?:\s*,\s*|\s+(?:und|and|sowie)\s+))*$",
     re.IGNORECASE,
 )
+_REGION_BEFORE = first_chars(_REGION_BEFORE, "fgopr")
 # Necessary words (lower case) of ANAPHOR and _REGION_BEFORE: a text without any of them
 # cannot match, so the expression is not run (same results, see traps.gated_search).
 _ANAPHOR_WORDS = ("dabei", "hierbei", "zuvor", "davor", "angriff", "attack", "strike")
 _REGION_WORDS = ("region", "gebiet", "oblast", "province")
+register_gates(_ANAPHOR_WORDS)  # used with cached_gated_search
 _FOLD_CHARS = ("İ", "ı", "ſ")  # see traps._FOLD: such texts run the expression
 _REGION_AFTER = re.compile(
     r"^(?:(?:\s*,\s*|\s+(?:und|and)\s+)[\w'-]+)*\s+(?:regions?|oblasts?|provinces?)\b",
@@ -53,14 +57,17 @@ def incident_date(doc: Document, view: SentenceView, lo: int, hi: int) -> dt.dat
         memo = view.memo
         if "anaphor" not in memo:
             memo["anaphor"] = (
-                gated_search(ANAPHOR, _ANAPHOR_WORDS, doc.text, view.start, view.end) is not None
+                cached_gated_search(ANAPHOR, _ANAPHOR_WORDS, doc.text, view.start, view.end)
+                is not None
             )
         if memo["anaphor"]:
             return view.article_date
     return doc.published
 
 
+@lru_cache(maxsize=4096)
 def to_place(entry: PlaceEntry) -> Place:
+    """The event model of a gazetteer entry (immutable, so built once per entry)."""
     return Place(
         name=entry.name, country=entry.country, region=entry.region, lat=entry.lat, lon=entry.lon
     )

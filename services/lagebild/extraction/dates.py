@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from lagebild.extraction.lexicon import lower
+from lagebild.extraction.traps import first_chars
 
 __all__ = [
     "DateContext",
@@ -58,11 +59,23 @@ _WD = "|".join(sorted(_WEEKDAYS, key=len, reverse=True))
 _MO = "|".join(sorted(_MONTHS, key=len, reverse=True))
 _DAYPART = r"(?:morgen|vormittag|mittag|nachmittag|abend|nacht)"
 
-# The look-ahead after ``\b`` lists the first characters of all alternatives: the engine
-# gives up at once at word ends and at words that cannot start a date (same matches, faster).
+# How the alternatives below can begin: a digit, or two letters of a weekday, a month or one
+# of the other words that open an alternative (lower case).
+_OPENING_WORDS = ("in", "na", "ov", "on", "am", "vo", "ta", "th", "la", "ne", "ve", "le", "ko",
+                  "nä", "ge", "ye", "he", "to", "mo")  # fmt: skip
+_DATE_PREFIXES = sorted({w[:2] for w in (*_WEEKDAYS, *_MONTHS, *_OPENING_WORDS)})
+_DATE_START = "|".join(
+    [r"\d"]
+    + [
+        first + "[" + "".join(p[1] for p in _DATE_PREFIXES if p[0] == first) + "]"
+        for first in sorted({p[0] for p in _DATE_PREFIXES})
+    ]
+)
+# The look-ahead after ``\b`` lists how the alternatives can begin: the engine gives up at
+# once at word ends and at words that cannot start a date (same matches, faster).
 _DATE_RE = re.compile(
     rf"""
-    \b(?=[\dadfghijklmnostvwy])
+    \b(?={_DATE_START})
     (?:(?P<night>(?:in\s+der\s+)?nacht\s+(?:auf|zu|zum)\s+(?:den\s+)?(?P<night_wd>{_WD})
         |overnight\s+(?:in)?to\s+(?P<night_wd_en>{_WD})
         |(?:on\s+)?(?P<night_wd_en2>{_WD})\s+night)
@@ -88,6 +101,7 @@ _REPORT_VERBS = re.compile(
     r"said|says|told|wrote|reported|announced|stated|posted|added)\b",
     re.IGNORECASE,
 )
+_REPORT_VERBS = first_chars(_REPORT_VERBS, "abemprstvw")  # (see traps.first_chars)
 
 
 @dataclass(frozen=True, slots=True)

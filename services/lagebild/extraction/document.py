@@ -61,18 +61,16 @@ class SentenceView:
     roles: list[RoleMatch] = field(default_factory=list)
     # Results of sentence-level checks that several rules make (rule module's key -> result).
     memo: dict[str, Any] = field(default_factory=dict)
+    # The sentence's offsets and paragraph, copied (the rules read them very often).
+    start: int = field(init=False)
+    end: int = field(init=False)
+    paragraph: int = field(init=False)
 
-    @property
-    def start(self) -> int:
-        return self.sent.start
-
-    @property
-    def end(self) -> int:
-        return self.sent.end
-
-    @property
-    def paragraph(self) -> int:
-        return self.sent.paragraph
+    def __post_init__(self) -> None:
+        sent = self.sent
+        self.start = sent.start
+        self.end = sent.end
+        self.paragraph = sent.paragraph
 
 
 class Document:
@@ -98,11 +96,16 @@ class Document:
                 para, para_date = s.paragraph, None
             cat = cats[s.index]
             mentions = ctx.resolve(self.text, s.start, s.end) if cat & DATE else []
-            own = next((m.date for m in reversed(mentions) if not m.is_report), None)
+            own = (
+                next((m.date for m in reversed(mentions) if not m.is_report), None)
+                if mentions
+                else None
+            )
             if own is not None:
                 para_date = own
             views.append(SentenceView(s, mentions, own, para_date, ctx.last, cats=cat))
         self.sentences = views
+        self._by_paragraph: dict[int, list[SentenceView]] | None = None
 
         places, persons, roles = _scanner(gazetteer, people).find(self.text)
         text = self.text
@@ -124,4 +127,9 @@ class Document:
         return i >= 0 and self.quotes[i][0] <= pos < self.quotes[i][1]
 
     def paragraph_sentences(self, paragraph: int) -> list[SentenceView]:
-        return [v for v in self.sentences if v.paragraph == paragraph]
+        by_paragraph = self._by_paragraph
+        if by_paragraph is None:
+            by_paragraph = self._by_paragraph = {}
+            for v in self.sentences:
+                by_paragraph.setdefault(v.paragraph, []).append(v)
+        return list(by_paragraph.get(paragraph, ()))

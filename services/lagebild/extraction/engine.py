@@ -7,6 +7,7 @@ engine keeps no state between articles; the gazetteer and people index are loade
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 
 from lagebild.extraction.attacks import AttackDraft, extract_attacks, finalise
 from lagebild.extraction.casualties import CasualtyDraft, extract_casualties
@@ -132,8 +133,19 @@ def _attack_key(a: AttackDraft) -> str:
 def _participant(person: Person, day: dt.date) -> Participant:
     role = person.role_on(day)
     if role is None:
-        return Participant(name=person.name)
-    return Participant(name=person.name, role=role.title, affiliation=role.affiliation)
+        return _named(person.name)
+    return _with_role(person.name, role.title, role.affiliation)
+
+
+# Participants are immutable and the same few recur: each is built (validated) once.
+@lru_cache(maxsize=4096)
+def _named(name: str) -> Participant:
+    return Participant(name=name)
+
+
+@lru_cache(maxsize=4096)
+def _with_role(name: str, title: str, affiliation: str | None) -> Participant:
+    return Participant(name=name, role=title, affiliation=affiliation)
 
 
 _DEFAULT: Extractor | None = None

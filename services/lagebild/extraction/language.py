@@ -101,10 +101,22 @@ def _stop_word_language(sample: str) -> str | None:
     return None
 
 
+def _has_letters(sample: str, count: int) -> bool:
+    """``sum(c.isalpha() for c in sample) >= count``, stopping at the ``count``-th letter."""
+    if count <= 0:
+        return True
+    for c in sample:
+        if c.isalpha():
+            count -= 1
+            if not count:
+                return True
+    return False
+
+
 def detect(text: str) -> str | None:
     """ISO 639-1 code of ``text``'s language, or None when unsure."""
     sample = _sample(text)
-    if sum(c.isalpha() for c in sample) < _MIN_LETTERS:
+    if not _has_letters(sample, _MIN_LETTERS):
         return None
     clear = _stop_word_language(sample)
     if clear is not None:

@@ -43,13 +43,16 @@ from lagebild.extraction.document import Document, SentenceView
 from lagebild.extraction.lexicon import MEETING, lower
 from lagebild.extraction.people import PeopleIndex, Person
 from lagebild.extraction.places import PlaceEntry
-from lagebild.extraction.traps import clause_span, find_trap
+from lagebild.extraction.traps import clause_span, find_trap, first_chars
 from lagebild.models.events import MeetingStatus
 
 __all__ = ["MeetingDraft", "extract_meetings", "undated_meeting_day"]
 
+# The look-ahead after the first ``\b`` lists how the alternatives begin (two letters): the
+# engine gives up at once at word ends and at words that cannot start a trigger.
 _TRIGGER = re.compile(  # matched against lower-cased text
-    r"\b(?:(?P<phone>telefonier\w*|\btelefonat\w*|telefongespräch\w*|\bam telefon\b|"
+    r"\b(?=a[fmt]|be|ca|du|em|fo|ge|h[aeo]|im|ka|me|na|on|p[eh]|sp|t[er]|vi|wä|zu)"
+    r"(?:(?P<phone>telefonier\w*|\btelefonat\w*|telefongespräch\w*|\bam telefon\b|"
     r"spoke by (?:tele)?phone|(?:tele)?phone (?:call|conversation|talks)|\bphoned\b|"
     r"spoke on the phone|held a call|\bcall with\b)"
     r"|(?P<video>videoschalte\w*|videokonferenz\w*|per video\w*|video ?(?:call|link|conference)\w*)"
@@ -70,6 +73,7 @@ _DENIAL = re.compile(
     r"\b(?:wies\w* \w+ zurück|dementierte\w*|bestritt\w*|denied|denies|dismissed|rejected)\b",
     re.IGNORECASE,
 )
+_DENIAL = first_chars(_DENIAL, "bdrw")  # (the first letters; see traps.first_chars)
 _PRONOUN = re.compile(r"\b(?:er|sie|he|she)\b", re.IGNORECASE)
 # "met Trump ... and later spoke by phone with Zelensky": the same subject.
 _ELIDED_SUBJECT = re.compile(
@@ -85,6 +89,7 @@ _PLANNED_CUE = re.compile(
     r"kommende\w*)\b",
     re.IGNORECASE,
 )
+_PLANNED_CUE = first_chars(_PLANNED_CUE, "abcdegikmnpsuw")
 _PAST_HELD = re.compile(r"\b(?:traf|trafen|met|empfing|hosted|held|had)\b", re.IGNORECASE)
 _OBJECT_END = re.compile(
     r",(?!\s*[A-ZÄÖÜ])|,(?=[^,.;]*\b(?:said|says|told|sagte|sagt|erklärte|teilte)\b)|;|"

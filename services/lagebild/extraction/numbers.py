@@ -127,18 +127,44 @@ _QUAL = "|".join(
 )
 
 _NUM = rf"(?:{_DIGITS}|{_WQ}|{_EN_WORD}|{_DE_WORD})"
-_NUMBER_RE = re.compile(
-    rf"""
-    (?<![\w.,-])
+# The first two characters of every alternative (lower case); "a"/"an" + whitespace start
+# the English words ("a hundred", "a dozen"), digits are matched as \d.
+_PREFIXES = sorted(
+    {
+        w[:2]
+        for w in (
+            *_DE_ALT.split("|"),
+            *_EN_ALT.split("|"),
+            *_WORD_QUANTITIES,
+            *_EXACT_WORD_QUANTITIES,
+            *_QUALIFIERS,
+            "an",
+            "zwischen",
+            "between",
+        )
+    }
+    - {"a "}
+)
+_START = "|".join(
+    [r"\d", r"a\s"]
+    + [
+        re.escape(first) + "[" + "".join(re.escape(p[1]) for p in _PREFIXES if p[0] == first) + "]"
+        for first in sorted({p[0] for p in _PREFIXES})
+    ]
+)
+# The look-ahead after the look-behind lists how the alternatives can begin (two characters,
+# lower case; see _NUMBER_LOWER_RE): the engine gives up at once at words that cannot start a
+# number, instead of trying each alternative there.
+_NUMBER_BODY = rf"""
+    (?={_START})
     (?:(?P<range_kw>zwischen|between)\s+(?P<r1>{_NUM})\s+(?:und|and)\s+(?P<r2>{_NUM})
       |(?:(?P<qual>{_QUAL})\s+)?
        (?P<n1>{_NUM})
        (?:\s*(?:-|–|\bbis\b|\bto\b)\s*(?P<n2>{_NUM}))?
     )
     (?![\w-])
-    """,
-    re.IGNORECASE | re.VERBOSE,
-)
+    """
+_NUMBER_RE = re.compile(r"(?<![\w.,-])" + _NUMBER_BODY, re.IGNORECASE | re.VERBOSE)
 # The same expression without IGNORECASE, matched against a lower-cased (and folded) copy of
 # the text: the same matches at the same offsets, ~2.5x faster (case-insensitive alternatives
 # defeat the regex engine's first-character test). See _folded.
@@ -205,6 +231,25 @@ def _kind(text: str, start: int, end: int, value: int, raw: str) -> NumberKind:
     return "count"
 
 
+@lru_cache(maxsize=4096)
+def figure(
+    value: int,
+    qualifier: Qualifier | None = None,
+    low: int | None = None,
+    high: int | None = None,
+) -> Figure:
+    """``Figure(value=value, ...)`` with the arguments that are not None, shared: figures are
+    immutable and the same few recur, so each is validated once."""
+    if qualifier is None:
+        return Figure(value=value)
+    if low is None and high is None:
+        return Figure(value=value, qualifier=qualifier)
+    return Figure(value=value, qualifier=qualifier, low=low, high=high)
+
+
+_ONE = figure(1)
+
+
 def find_numbers(text: str, start: int = 0, end: int | None = None) -> list[NumberMatch]:
     """All numbers in ``text[start:end]`` with offsets into ``text``."""
     # The attack and casualty rules both read the numbers of many sentences: computed once.
@@ -228,99 +273,79 @@ def _folded(text: str, start: int, stop: int) -> tuple[str, int]:
     return low, base
 
 
-class _Match:
-    """A match on the folded copy, read back from the original text at the same offsets."""
-
-    __slots__ = ("base", "m", "text")
-
-    def __init__(self, m: re.Match[str], text: str, base: int) -> None:
-        self.m, self.text, self.base = m, text, base
-
-    def group(self, name: str) -> str | None:
-        lo, hi = self.m.span(name)
-        return None if lo < 0 else self.text[self.base + lo : self.base + hi]
-
-    def start(self, name: str | int = 0) -> int:
-        return self.base + self.m.start(name)
-
-    def end(self, name: str | int = 0) -> int:
-        return self.base + self.m.end(name)
-
-
 def _scan_numbers(text: str, start: int, end: int | None) -> list[NumberMatch]:
     stop = len(text) if end is None else end
     out: list[NumberMatch] = []
     low_text, base = _folded(text, start, stop)
-    for folded_match in _NUMBER_LOWER_RE.finditer(low_text, start - base):
-        m = _Match(folded_match, text, base)
-        if m.group("range_kw"):
-            low = parse_number_word(m.group("r1") or "")
-            high = parse_number_word(m.group("r2") or "")
+    # Matches are found on the folded copy and read back from ``text`` at the same offsets.
+    for fm in _NUMBER_LOWER_RE.finditer(low_text, start - base):
+        m_start = base + fm.start()
+        m_end = base + fm.end()
+        lo, hi = fm.span("range_kw")
+        if lo >= 0 and hi > lo:
+            r1_lo, r1_hi = fm.span("r1")
+            r2_lo, r2_hi = fm.span("r2")
+            low = parse_number_word(text[base + r1_lo : base + r1_hi] if r1_lo >= 0 else "")
+            high = parse_number_word(text[base + r2_lo : base + r2_hi] if r2_lo >= 0 else "")
             if low is None or high is None:
                 continue
-            lo, hi = min(low, high), max(low, high)
-            fig = Figure(value=lo, qualifier=Qualifier.AT_LEAST, low=lo, high=hi)
-            out.append(NumberMatch(m.start(), m.end(), m.start("r1"), fig))
+            a, b = min(low, high), max(low, high)
+            fig = figure(a, Qualifier.AT_LEAST, a, b)
+            out.append(NumberMatch(m_start, m_end, base + r1_lo, fig))
             continue
-        raw1 = m.group("n1") or ""
+        n1_lo, n1_hi = fm.span("n1")
+        n1_start = base + n1_lo
+        n1_end = base + n1_hi
+        raw1 = text[n1_start:n1_end] if n1_lo >= 0 else ""
         value = parse_number_word(raw1)
         if value is None:
             continue
-        scale = _SCALE.match(text, m.end("n1"))
-        if scale and m.group("n2") is None:  # "1,2 Millionen", "1 million"
+        q_lo, q_hi = fm.span("qual")
+        qual_text = text[base + q_lo : base + q_hi] if q_lo >= 0 else None
+        n2_lo, n2_hi = fm.span("n2")
+        scale = _SCALE.match(text, n1_end)
+        if scale and n2_lo < 0:  # "1,2 Millionen", "1 million"
             value *= 1_000_000 if scale.group(1).lower().startswith("mil") else 1_000_000_000
-            end_at = scale.end()
-            qual_text = m.group("qual")
             qualifier = (
                 _QUALIFIERS[" ".join(qual_text.lower().split())] if qual_text else (Qualifier.EXACT)
             )
-            q_start = m.start() if qual_text else m.start("n1")
-            out.append(
-                NumberMatch(
-                    q_start, end_at, m.start("n1"), Figure(value=value, qualifier=qualifier)
-                )
-            )
+            q_start = m_start if qual_text else n1_start
+            out.append(NumberMatch(q_start, scale.end(), n1_start, figure(value, qualifier)))
             continue
-        kind = _kind(text, m.start("n1"), m.end("n1"), value, raw1)
-        qual_text = m.group("qual")
+        kind = _kind(text, n1_start, n1_end, value, raw1)
         qualifier = Qualifier.EXACT
         if qual_text:
             qualifier = _QUALIFIERS[" ".join(qual_text.lower().split())]
         elif raw1.lower() in _WORD_QUANTITIES:
             qualifier = Qualifier.WORD_QUANTITY
-        raw2 = m.group("n2")
+        raw2 = text[base + n2_lo : base + n2_hi] if n2_lo >= 0 else None
         if raw2 is not None and kind == "count":
             high_value = parse_number_word(raw2)
             if high_value is not None and high_value > value:
-                fig = Figure(value=value, qualifier=Qualifier.AT_LEAST, low=value, high=high_value)
-                out.append(NumberMatch(m.start(), m.end(), m.start("n1"), fig))
+                fig = figure(value, Qualifier.AT_LEAST, value, high_value)
+                out.append(NumberMatch(m_start, m_end, n1_start, fig))
                 continue
-        q_start = m.start() if qual_text else m.start("n1")
-        n_end = m.end("n1")
-        out.append(
-            NumberMatch(
-                q_start, n_end, m.start("n1"), Figure(value=value, qualifier=qualifier), kind
-            )
-        )
+        q_start = m_start if qual_text else n1_start
+        out.append(NumberMatch(q_start, n1_end, n1_start, figure(value, qualifier), kind))
         if raw2 is not None and kind != "count":  # "2014 bis 2018": keep the second year
             second = parse_number_word(raw2)
             if second is not None:
-                kind2 = _kind(text, m.start("n2"), m.end("n2"), second, raw2)
-                out.append(
-                    NumberMatch(
-                        m.start("n2"), m.end("n2"), m.start("n2"), Figure(value=second), kind2
-                    )
-                )
+                n2_start, n2_end = base + n2_lo, base + n2_hi
+                kind2 = _kind(text, n2_start, n2_end, second, raw2)
+                out.append(NumberMatch(n2_start, n2_end, n2_start, figure(second), kind2))
     return out
 
 
-_ARTICLE_RE = re.compile(r"(?<![\w-])(?:ein|eine|einen|einem|einer|a|an)(?![\w-])", re.IGNORECASE)
+# (the look-ahead: the first letters of the alternatives, so most positions fail at once)
+_ARTICLE_RE = re.compile(
+    r"(?<![\w-])(?=[ae])(?:ein|eine|einen|einem|einer|a|an)(?![\w-])", re.IGNORECASE
+)
 
 
 def find_article_ones(text: str, start: int = 0, end: int | None = None) -> list[NumberMatch]:
     """Indefinite articles in ``text[start:end]`` as candidate counts of one (see module doc)."""
     stop = len(text) if end is None else end
     return [
-        NumberMatch(m.start(), m.end(), m.start(), Figure(value=1), "count", article=True)
+        NumberMatch(m.start(), m.end(), m.start(), _ONE, "count", article=True)
         for m in _ARTICLE_RE.finditer(text, start, stop)
     ]

@@ -108,9 +108,12 @@ _GERMAN_MONTHS = (
 )
 
 # A candidate boundary: terminal punctuation, optional closing quotes/brackets, whitespace.
-_BOUNDARY = re.compile(r"""([.!?…]+)(["'“”«»‘’)\]]*)(\s+)""")
+# (``[.!?…][.!?…]*`` is ``[.!?…]+``: an expression that starts with a character class lets the
+# regex engine skip in C to the next such character; a group with a repeat does not.)
+_BOUNDARY = re.compile(r"""([.!?…][.!?…]*)(["'“”«»‘’)\]]*)(\s+)""")
 _NEXT_STARTS_SENTENCE = re.compile(r"""["'„“«»‘(\[]*[A-ZÄÖÜ0-9]""")
-_WORD_BEFORE = re.compile(r"([\w.]+)$")
+_WORD_BEFORE = re.compile(r"([\w.]+)$")  # the definition; see _word_before
+_RUN = re.compile(r"[\w.]+")
 _WORD_AFTER = re.compile(r"\s*[\"'„“«»]*(\w+)")
 _SENTENCE_STARTERS = frozenset(
     [
@@ -190,12 +193,24 @@ def split_paragraphs(text: str) -> list[tuple[int, int]]:
     return result
 
 
+def _word_before(text: str, lo: int, dot_pos: int) -> str | None:
+    """``_WORD_BEFORE.search(text, lo, dot_pos).group(1)``: the run of word characters and
+    dots that ends at ``dot_pos`` (or, as ``$`` allows, right before a newline there), found by
+    matching the reversed window (the search tries every start in the window)."""
+    end = dot_pos - 1 if dot_pos > lo and text[dot_pos - 1] == "\n" else dot_pos
+    rev = text[lo:end][::-1]
+    m = _RUN.match(rev)
+    if m is None:
+        return None
+    return rev[: m.end()][::-1]
+
+
 def _is_abbreviation(text: str, dot_pos: int) -> bool:
     """Is the ``.`` at ``dot_pos`` the end of an abbreviation, initial or ordinal number?"""
-    match = _WORD_BEFORE.search(text, max(0, dot_pos - 30), dot_pos)
-    if match is None:
+    word = _word_before(text, max(0, dot_pos - 30), dot_pos)
+    if word is None:
         return False
-    word = match.group(1).lower().strip(".")
+    word = word.lower().strip(".")
     if not word:
         return False
     if word in _SENTENCE_FINAL_ABBREVIATIONS:  # "... in Washington, U.S. The two leaders"

@@ -30,11 +30,24 @@ import ahocorasick
 
 from lagebild.extraction.lexicon import lower
 
-__all__ = ["Trap", "clause_span", "find_trap", "gated_search", "has_any"]
+__all__ = [
+    "Trap",
+    "cached_gated_search",
+    "clause_span",
+    "find_trap",
+    "first_chars",
+    "gated_search",
+    "has_any",
+    "register_gates",
+    "span_mask",
+]
 
 Trap = Literal["historical", "hypothetical", "negated", "conditional", "statistic"]
 
-_CLAUSE_BREAK = re.compile(r"[,;:()]|\s[-–—]\s|\"|„|“|”")
+# ``[,;:()]|\s[-–—]\s|"|„|“|”`` written to start with one character class (the regex engine
+# then skips in C to the next candidate; alternatives that start with classes it cannot): the
+# character is a break itself, or whitespace that a dash and whitespace follow.
+_CLAUSE_BREAK = re.compile(r"[,;:()\"„“”\s](?:(?<=[,;:()\"„“”])|(?<=\s)[-–—]\s)")
 _YEAR = re.compile(r"(?<![\d.,])(1[89]\d\d|20\d\d)(?![\d.,]\d)")
 _HYPOTHETICAL = re.compile(
     r"\b(?:könnte|könnten|würde|würden|wäre|wären|droht|drohte|drohen|androh\w*|"
@@ -46,8 +59,9 @@ _NEGATION = re.compile(
     r"no\s+(?:one|casualties|injuries|deaths|victims|meeting|talks|drones|missiles))\b|n't\b",
     re.IGNORECASE,
 )
+# Matched with ``match(text, lo, hi)`` at the sentence start (as ``^`` on the sentence alone).
 _CONDITIONAL_START = re.compile(
-    r"^[\"'„“«»\s]*(?:wenn|falls|sollte|sofern|if|unless|should)\b", re.IGNORECASE
+    r"[\"'„“«»\s]*(?:wenn|falls|sollte|sofern|if|unless|should)\b", re.IGNORECASE
 )
 _CONDITIONAL_INNER = re.compile(r",\s*(?:wenn|falls|sofern)\b|\b(?:if|unless)\b", re.IGNORECASE)
 _STATISTIC = re.compile(
@@ -68,6 +82,30 @@ _CONDITIONAL_WORDS = (",", "unless")  # "if" is checked on its own (see _has_if)
 _STATISTIC_WORDS = ("prozent", "percent", "%", "fünftel", "drittel", "viertel", "hälfte", "fifth",
                     "third", "quarter", "half", "anteil", "share", "flüchtling", "refugee",
                     "milliarde", "billion", "hilfspaket", "aid package")  # fmt: skip
+# The necessary words of the checks above as bits, found in a clause with one scan.
+_COND_BIT, _HYP_BIT, _NEG_BIT, _NO_BIT, _NO_OBJ_BIT, _STAT_BIT = 1, 2, 4, 8, 16, 32
+
+
+def _build_trap_automaton() -> Any:
+    bits: dict[str, int] = {}
+    for words, bit in (
+        (_CONDITIONAL_WORDS, _COND_BIT),
+        (_HYPOTHETICAL_WORDS, _HYP_BIT),
+        (_NEGATION_WORDS, _NEG_BIT),
+        (("no",), _NO_BIT),
+        (_NO_OBJECTS, _NO_OBJ_BIT),
+        (_STATISTIC_WORDS, _STAT_BIT),
+    ):
+        for w in words:
+            bits[w] = bits.get(w, 0) | bit
+    automaton = ahocorasick.Automaton()
+    for w, b in bits.items():
+        automaton.add_word(w, b)
+    automaton.make_automaton()
+    return automaton
+
+
+_TRAP_AUTOMATON = _build_trap_automaton()
 # Characters that ``re.IGNORECASE`` equates with an ASCII letter although ``str.lower`` does
 # not lower them to it (found by testing every code point against [a-zäöüß]).
 _FOLD = (("İ", "i"), ("ı", "i"), ("ſ", "s"))
@@ -77,7 +115,7 @@ class _TextState:
     """Per-text data shared by all trap checks of one article: the lower-cased copy and the
     clause breaks of each sentence."""
 
-    __slots__ = ("breaks", "fold", "text")
+    __slots__ = ("breaks", "fold", "masks", "text", "trap_words")
 
     def __init__(self, text: str) -> None:
         self.text = text
@@ -88,6 +126,10 @@ class _TextState:
                     fold = fold.replace(char, ascii_char)
         self.fold = fold
         self.breaks: dict[tuple[int, int], tuple[list[int], list[int]]] = {}
+        # span -> bit mask of the registered word lists (see cached_gated_search) it contains
+        self.masks: dict[tuple[int, int], int] = {}
+        # clause -> bits of the trap words it contains (see find_trap)
+        self.trap_words: dict[tuple[int, int], int] = {}
 
     def sentence_breaks(self, lo: int, hi: int) -> tuple[list[int], list[int]]:
         found = self.breaks.get((lo, hi))
@@ -112,18 +154,21 @@ def _state(text: str) -> _TextState:
     return state
 
 
-_WORD_AUTOMATA: dict[tuple[str, ...], Any] = {}
+_WORD_AUTOMATA: dict[int, tuple[tuple[str, ...], Any]] = {}
 
 
 def _automaton(words: tuple[str, ...]) -> Any:
-    found = _WORD_AUTOMATA.get(words)
-    if found is None:
-        found = ahocorasick.Automaton()
-        for w in words:
-            found.add_word(w, w)
-        found.make_automaton()
-        _WORD_AUTOMATA[words] = found
-    return found
+    # Keyed by the tuple's identity (the word lists are module constants; hashing a tuple of
+    # strings on every call cost more than the lookup), checked against the tuple itself.
+    found = _WORD_AUTOMATA.get(id(words))
+    if found is not None and found[0] is words:
+        return found[1]
+    automaton = ahocorasick.Automaton()
+    for w in words:
+        automaton.add_word(w, w)
+    automaton.make_automaton()
+    _WORD_AUTOMATA[id(words)] = (words, automaton)
+    return automaton
 
 
 def has_any(text: str, lo: int, hi: int, words: tuple[str, ...]) -> bool:
@@ -131,7 +176,12 @@ def has_any(text: str, lo: int, hi: int, words: tuple[str, ...]) -> bool:
     Aho-Corasick pass over the span; the automaton of each word list is built once.)"""
     if hi <= lo:
         return False
-    return next(_automaton(words).iter(_state(text).fold, lo, hi), None) is not None
+    state = _STATE
+    if state is None or state.text is not text:
+        state = _state(text)
+    for _ in _automaton(words).iter(state.fold, lo, hi):
+        return True
+    return False
 
 
 def gated_search(
@@ -139,9 +189,83 @@ def gated_search(
 ) -> re.Match[str] | None:
     """``pattern.search(text, lo, hi)``, skipped (None) when ``text[lo:hi]`` contains none of
     the expression's necessary ``words`` (every match contains one of them, lower case)."""
-    if not has_any(text, lo, hi, words):
+    if hi <= lo:
+        return None
+    state = _STATE
+    if state is None or state.text is not text:
+        state = _state(text)
+    for _ in _automaton(words).iter(state.fold, lo, hi):
+        return pattern.search(text, lo, hi)
+    return None
+
+
+# Word lists used with cached_gated_search, each with a bit; one automaton finds the words
+# of all of them, so a span (a sentence) is scanned once for every expression checked on it.
+# The rule modules register their lists when they are imported (register_gates), so the
+# automaton does not change while articles are read (threads may share it).
+_GATES: dict[int, tuple[tuple[str, ...], int]] = {}
+_GATE_AUTOMATON: Any = None
+
+
+def register_gates(*word_lists: tuple[str, ...]) -> None:
+    """Make ``word_lists`` usable with :func:`cached_gated_search` (call at import time)."""
+    global _GATE_AUTOMATON
+    for words in word_lists:
+        found = _GATES.get(id(words))
+        if found is None or found[0] is not words:
+            _GATES[id(words)] = (words, 1 << len(_GATES))
+    masks: dict[str, int] = {}
+    for listed, b in _GATES.values():
+        for w in listed:
+            masks[w] = masks.get(w, 0) | b
+    automaton = ahocorasick.Automaton()
+    for w, m in masks.items():
+        automaton.add_word(w, m)
+    automaton.make_automaton()
+    _GATE_AUTOMATON = automaton
+    if _STATE is not None:
+        _STATE.masks.clear()  # computed without the new lists
+
+
+def span_mask(text: str, lo: int, hi: int) -> int:
+    """Bits of the registered word lists that ``text[lo:hi]`` (lower-cased) contains."""
+    state = _STATE
+    if state is None or state.text is not text:
+        state = _state(text)
+    mask = state.masks.get((lo, hi))
+    if mask is None:
+        mask = 0
+        if hi > lo and _GATE_AUTOMATON is not None:
+            for _, bits in _GATE_AUTOMATON.iter(state.fold, lo, hi):
+                mask |= bits
+        state.masks[(lo, hi)] = mask
+    return mask
+
+
+def cached_gated_search(
+    pattern: re.Pattern[str], words: tuple[str, ...], text: str, lo: int, hi: int
+) -> re.Match[str] | None:
+    """:func:`gated_search` for spans that several expressions are checked on (sentences):
+    the words of all registered lists (:func:`register_gates`) are found in one scan of the
+    span, kept per text. An unregistered list is checked as by :func:`gated_search`."""
+    found = _GATES.get(id(words))
+    if found is None or found[0] is not words:
+        return gated_search(pattern, words, text, lo, hi)
+    bit = found[1]
+    state = _STATE
+    mask = None if state is None or state.text is not text else state.masks.get((lo, hi))
+    if mask is None:
+        mask = span_mask(text, lo, hi)
+    if not mask & bit:
         return None
     return pattern.search(text, lo, hi)
+
+
+def first_chars(pattern: re.Pattern[str], chars: str) -> re.Pattern[str]:
+    """``pattern`` behind a look-ahead for ``chars``, the characters its matches can start with
+    (same flags, same matches): the engine then gives up at once at every other position,
+    instead of trying each alternative there (case-insensitive alternatives are slow)."""
+    return re.compile(f"(?=[{chars}])(?:{pattern.pattern})", pattern.flags)
 
 
 def _clause_span_scan(text: str, lo: int, hi: int, pos: int) -> tuple[int, int]:
@@ -194,31 +318,35 @@ def find_trap(
     """Why the trigger at ``pos`` in sentence ``text[lo:hi]`` reports no event (None if it does)."""
     state = _state(text)
     c_start, c_end = _clause_span(state, lo, hi, pos)
-    low = state.fold[c_start:c_end]
+    # Which necessary words the clause contains (one scan, kept per clause); the checks below
+    # are those of the rules (``w in low`` for each word of a list), as bits.
+    words = state.trap_words.get((c_start, c_end))
+    if words is None:
+        words = 0
+        for _, bit in _TRAP_AUTOMATON.iter(state.fold, c_start, c_end):
+            words |= bit
+        state.trap_words[(c_start, c_end)] = words
     clause: str | None = None
-    if _CONDITIONAL_START.match(text[lo:hi]):
+    if _CONDITIONAL_START.match(text, lo, hi):
         return "conditional"
-    if any(w in low for w in _CONDITIONAL_WORDS) or _has_if(text, state.fold, c_start, c_end):
+    if words & _COND_BIT or _has_if(text, state.fold, c_start, c_end):
         clause = text[c_start:c_end]
         if _CONDITIONAL_INNER.search(clause):
             return "conditional"
-    if not allow_historical and _YEAR_WORDS.search(low):
+    if not allow_historical and _YEAR_WORDS.search(state.fold, c_start, c_end):
         clause = clause or text[c_start:c_end]
         for m in _YEAR.finditer(clause):
             if int(m.group(1)) < year:
                 return "historical"
-    if not allow_hypothetical and any(w in low for w in _HYPOTHETICAL_WORDS):
+    if not allow_hypothetical and words & _HYP_BIT:
         clause = clause or text[c_start:c_end]
         if _HYPOTHETICAL.search(clause):
             return "hypothetical"
-    if not allow_negation and (
-        any(w in low for w in _NEGATION_WORDS)
-        or ("no" in low and any(w in low for w in _NO_OBJECTS))
-    ):
+    if not allow_negation and (words & _NEG_BIT or (words & _NO_BIT and words & _NO_OBJ_BIT)):
         clause = clause or text[c_start:c_end]
         if _NEGATION.search(clause):
             return "negated"
-    if any(w in low for w in _STATISTIC_WORDS):
+    if words & _STAT_BIT:
         clause = clause or text[c_start:c_end]
         if _STATISTIC.search(clause):
             return "statistic"

@@ -136,20 +136,33 @@ def _classify(term: str) -> _Class:
 def find_weapons(text: str, start: int = 0, end: int | None = None) -> list[WeaponMention]:
     """Weapon mentions in ``text[start:end]`` (air-defence words are skipped)."""
     stop = len(text) if end is None else end
-    tokens = [(m.start(), m.end(), m.group().lower()) for m in _TOKEN.finditer(text, start, stop)]
+    matches = list(_TOKEN.finditer(text, start, stop))
+    words = [m.group().lower() for m in matches]
+    # Only tokens that classify or open a multi-word term need a look (same walk as over all
+    # tokens: the others yield nothing and advance by one).
+    candidates = [
+        i
+        for i, (word, cls) in enumerate(zip(words, map(_classify, words), strict=True))
+        if cls is not None or word in _MODIFIERS
+    ]
     out: list[WeaponMention] = []
+    n_tokens = len(words)
     i = 0
-    while i < len(tokens):
-        t_start, t_end, word = tokens[i]
+    for c in candidates:
+        if c < i:  # inside a multi-word term already read
+            continue
+        i = c
+        word = words[i]
+        t_start = matches[i].start()
         result: _Class = None
-        span_end = t_end
+        span_end = matches[i].end()
         if word in _MODIFIERS:
             for n in (3, 2):
-                if i + n <= len(tokens):
-                    phrase = " ".join(t[2] for t in tokens[i : i + n])
+                if i + n <= n_tokens:
+                    phrase = " ".join(words[i : i + n])
                     result = _classify(phrase)
                     if result is not None:
-                        span_end = tokens[i + n - 1][1]
+                        span_end = matches[i + n - 1].end()
                         i += n - 1
                         break
         if result is None:
