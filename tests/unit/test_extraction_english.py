@@ -102,3 +102,22 @@ def test_traps_and_counters(events: list[AnyEvent]) -> None:
         "injured": 17,
         "meetings": 1,
     }
+
+
+def test_a_meeting_and_a_separate_phone_call_in_one_sentence() -> None:
+    # Used to raise IndexError: the "by phone" verb has no "phone"/"video" groups.
+    article = Article(
+        id="meet-and-call",
+        text="Zelensky met Macron in Paris on Tuesday and spoke with Keir Starmer by phone.",
+        published_at=dt.datetime(2025, 5, 14, 12, tzinfo=dt.UTC),
+        language="en",
+    )
+    found = {
+        (e.status, tuple(p.name for p in e.participants))
+        for e in extract(article)
+        if isinstance(e, MeetingEvent)
+    }
+    assert found == {
+        (MeetingStatus.HELD, ("Volodymyr Zelensky", "Emmanuel Macron")),
+        (MeetingStatus.PHONE_CALL, ("Volodymyr Zelensky", "Keir Starmer")),
+    }

@@ -214,8 +214,12 @@ def extract_meetings(doc: Document, index: PeopleIndex) -> list[MeetingDraft]:
                 fixed is None
                 and m.group("held")
                 and any(
-                    (o.group("phone") or o.group("video")) and 0 <= o.start() - m.end() < 40
-                    for o, _ in triggers
+                    # only _TRIGGER matches have these groups; "spoke ... by phone" is a
+                    # separate verb and says nothing about this one
+                    other is None
+                    and (o.group("phone") or o.group("video"))
+                    and 0 <= o.start() - m.end() < 40
+                    for o, other in triggers
                 )
             ):
                 continue  # "hosted a video conference with ...": the call, not a meeting
