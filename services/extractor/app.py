@@ -10,7 +10,7 @@ from typing import Any
 import orjson
 
 from extractor.metrics import ExtractorMetrics
-from extractor.revisions import RevisionTracker
+from extractor.revisions import RevisionTracker, TableRevisions
 from extractor.settings import ExtractorSettings
 from lagebild.extraction.budget import ExtractionTimeout, extract_within_budget
 from lagebild.ingest import InvalidArticle, parse_article
@@ -39,7 +39,20 @@ events_topic = app.topic(
     settings.topics.events, key_serializer="raw", value_serializer="raw", internal=False
 )
 dlq_topic = app.topic(settings.topics.dlq, key_serializer="raw", value_serializer="raw")
-revisions = RevisionTracker(settings.revision_memory)
+revisions: RevisionTracker | TableRevisions
+if settings.worker.store.startswith("memory:"):
+    revisions = RevisionTracker(settings.revision_memory)
+else:
+    # Article id → text hash on the persistent store, co-partitioned with the articles topic
+    # (key = article id): the worker that owns an article's partition owns its hashes.
+    revisions = TableRevisions(
+        app.Table(
+            "revisions",
+            partitions=settings.topics.articles_partitions,
+            key_type=bytes,
+            value_type=bytes,
+        )
+    )
 
 
 def declared_charset(message: Any) -> str | None:

@@ -12,14 +12,33 @@ from lagebild.kafka.config import KafkaSettings, TopicSettings
 from lagebild.kafka.faust_app import WorkerSettings
 
 
+class ExtractorWorkerSettings(WorkerSettings):
+    """The extractor's defaults as field defaults (a parent ``default_factory`` would be
+    bypassed as soon as one ``LAGEBILD_EXTRACTOR_WORKER__*`` variable is set).
+
+    ``memory://`` (default): the article revision memory is an in-process LRU of
+    ``REVISION_MEMORY`` ids. ``sqlite://``: it is a faust table in SQLite files under the data
+    directory (flat RAM, kept across restarts). Not the default yet: after a restart of the
+    embedded broker (every topic gone) the recreated ``revisions`` changelog kept the
+    extractor in table recovery for over a minute (tests/integration/test_outage.py).
+    """
+
+    web_port: int = Field(default=6066, ge=0, le=65535)
+    store: str = Field(default="memory://", pattern=r"^[a-z][a-z0-9+.-]*://")
+
+
 class ExtractorSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="LAGEBILD_EXTRACTOR_", env_nested_delimiter="__")
 
     app_id: str = "lagebild-extractor"
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
     topics: TopicSettings = Field(default_factory=TopicSettings)
-    worker: WorkerSettings = Field(default_factory=lambda: WorkerSettings(web_port=6066))
+    worker: ExtractorWorkerSettings = Field(default_factory=ExtractorWorkerSettings)
     max_article_bytes: int = Field(default=DEFAULT_MAX_BYTES, ge=1)
     # Per-article extraction limits (see lagebild.extraction.budget), e.g. BUDGET__DEADLINE_S.
     budget: Budget = Field(default_factory=Budget)
-    revision_memory: int = Field(default=100_000, ge=1, description="Article ids remembered.")
+    revision_memory: int = Field(
+        default=100_000,
+        ge=1,
+        description="Article ids remembered by the in-process LRU (only with store memory://).",
+    )

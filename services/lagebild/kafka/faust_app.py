@@ -8,11 +8,19 @@ Why each knob is set:
   InitProducerId v0, so processing is at-least-once and state updates are idempotent.
 - ``stream_wait_empty=False``: otherwise a worker waits for its buffers on shutdown and hangs.
 - fetch wait 100 ms instead of faust's hard-coded 1500 ms (see :func:`_tune_fetch_wait`).
-- ``store="memory://"`` with changelog topics: state survives restarts via the changelog.
+- ``store`` (``WorkerSettings.store``): ``memory://`` keeps tables in RAM and rebuilds them
+  from their changelog topics on every start; ``sqlite://`` (:mod:`lagebild.kafka.sqlite_store`)
+  keeps them in SQLite files under the data directory, so RAM stays bounded and a restart
+  reads only the changelog written after the offset stored with the data.
 - ``recovery_fix``: faust 0.15.3 can drop events right after table recovery; see
   :mod:`lagebild.kafka.recovery_fix`.
 - highwater fix: recovery stops at ListOffsets(latest), which Tansu can undercount; see
-  :mod:`lagebild.kafka.highwater_fix`.
+  :mod:`lagebild.kafka.highwater_fix`. With ``sqlite://`` it also keeps restarts working:
+  the stored offset is the changelog's last record, and faust's recovery consistency check
+  stops the worker (ConsistencyError) when that is above an undercounted end offset.
+- changelog reset fix: a persistent store whose changelog topic started over (a restart of the
+  embedded broker, a topic recreated) keeps its data and reads the new topic from its start
+  instead of stopping with ConsistencyError; see :mod:`lagebild.kafka.changelog_reset_fix`.
 """
 
 from __future__ import annotations
@@ -26,9 +34,11 @@ import faust
 from faust.transport.drivers import aiokafka as faust_aiokafka
 from pydantic import BaseModel, Field
 
+from lagebild.kafka.changelog_reset_fix import apply_changelog_reset_fix
 from lagebild.kafka.config import KafkaSettings
 from lagebild.kafka.highwater_fix import apply_highwater_fix
 from lagebild.kafka.recovery_fix import apply_recovery_fix
+from lagebild.kafka.sqlite_store import register as register_sqlite_store
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +56,12 @@ class WorkerSettings(BaseModel):
     fetch_max_wait_ms: int = Field(default=100, ge=1)
     recovery_fix: bool = Field(
         default=True, description="Patch faust's post-recovery event loss race (recovery_fix)."
+    )
+    store: str = Field(
+        default="memory://",
+        pattern=r"^[a-z][a-z0-9+.-]*://",
+        description="faust table store URL: memory:// (RAM, rebuilt from the changelog on "
+        "start) or sqlite:// (files under datadir, bounded RAM, reads only the changelog tail).",
     )
     loglevel: str = "info"
 
@@ -94,6 +110,8 @@ def make_app(app_id: str, kafka: KafkaSettings, worker: WorkerSettings, **extra:
     if worker.recovery_fix:
         apply_recovery_fix()
     apply_highwater_fix()
+    register_sqlite_store()
+    apply_changelog_reset_fix()
     worker.datadir.mkdir(parents=True, exist_ok=True)
     broker = ";".join(f"kafka://{server}" for server in kafka.bootstrap_list)
     return faust.App(
@@ -108,7 +126,7 @@ def make_app(app_id: str, kafka: KafkaSettings, worker: WorkerSettings, **extra:
         producer_acks=-1,
         consumer_auto_offset_reset="earliest",
         stream_wait_empty=False,
-        store="memory://",
+        store=worker.store,
         datadir=str(worker.datadir),
         web_enabled=True,
         web_bind=worker.web_host,
