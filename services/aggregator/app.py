@@ -12,7 +12,8 @@ from pydantic import ValidationError
 from aggregator.metrics import AggregatorMetrics, recent_days
 from aggregator.settings import AggregatorSettings
 from aggregator.store import TableStore
-from lagebild.aggregation import Incident, apply_event, summarize
+from aggregator.totals import OwnedTotals
+from lagebild.aggregation import Incident, Totals, apply_event
 from lagebild.kafka.dlq import dlq_headers
 from lagebild.kafka.faust_app import add_standard_pages, make_app
 from lagebild.kafka.lag import register_consumer_lag
@@ -52,14 +53,29 @@ incidents_table = app.Table(
 store = TableStore(incidents_table)
 
 
-def owned_incidents() -> Iterator[Incident]:
-    """Incidents on partitions this worker currently owns (standby copies excluded)."""
+def active_partitions() -> set[int]:
+    """Events partitions this worker currently owns (standby copies excluded)."""
     topic = events_topic.get_topic_name()
-    active = {tp.partition for tp in app.assignor.assigned_actives() if tp.topic == topic}
-    return store.incidents(active)
+    return {tp.partition for tp in app.assignor.assigned_actives() if tp.topic == topic}
 
 
-metrics = AggregatorMetrics(owned_incidents)
+def owned_incidents() -> Iterator[Incident]:
+    return store.incidents(active_partitions())
+
+
+owned = OwnedTotals(store.incidents)
+
+
+def owned_totals() -> Totals:
+    return owned.totals(active_partitions(), stable=not (app.rebalancing or app.in_recovery))
+
+
+@app.on_partitions_revoked.connect
+async def forget_totals(sender: Any, /, *args: Any, signal: Any, **kwargs: Any) -> None:
+    owned.invalidate()  # owned partitions may change hands: rebuild from the table after
+
+
+metrics = AggregatorMetrics(owned_totals)
 
 
 def incident_update(incident: Incident, event_id: str, article_id: str, result: str) -> bytes:
@@ -111,6 +127,8 @@ async def aggregate_events(stream: Any) -> None:
         # cannot double-count (see apply_event).
         applied = apply_event(store, item, message.partition)
         metrics.events.labels(applied.result).inc()
+        if applied.result in ("created", "updated") and applied.incident is not None:
+            owned.applied(message.partition, applied.previous, applied.incident)
         if applied.incident is not None:
             # Also sent for duplicates: a crash after the table write but before this send
             # would otherwise lose the update; consumers dedupe on (incident_id, event_id).
@@ -137,12 +155,11 @@ def _summary(incident: Incident) -> dict[str, Any]:
 @app.page("/counters")
 class CountersView(View):
     async def get(self, request: Request) -> Response:
-        incidents = list(owned_incidents())
-        totals = summarize(incidents)
+        totals = owned_totals()
         return self.json(
             {
                 "counters": totals.headline,
-                "incidents": len(incidents),
+                "incidents": totals.stored,
                 "daily": {
                     f"{counter}:{date}": value
                     for (counter, date), value in sorted(recent_days(totals.daily).items())

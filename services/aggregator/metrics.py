@@ -1,20 +1,21 @@
 """Aggregator metrics: pipeline counters plus gauges computed from the incidents table.
 
-The situation gauges are computed at scrape time from the incidents this worker *owns*
-(active partitions only), so with several workers Prometheus can sum them without counting an
-incident twice. They are gauges, not counters: an explicit correction can lower a figure.
+The situation gauges are read at scrape time from the running totals of the incidents this
+worker *owns* (active partitions only; see aggregator/totals.py), so with several workers
+Prometheus can sum them without counting an incident twice. They are gauges, not counters:
+an explicit correction can lower a figure.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 
 from prometheus_client import CollectorRegistry, Counter, disable_created_metrics
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-from lagebild.aggregation import Incident, summarize
+from lagebild.aggregation import Totals
 
 # The *_created series double the output and no dashboard uses them.
 disable_created_metrics()
@@ -35,11 +36,11 @@ def recent_days(daily: dict[tuple[str, str], int]) -> dict[tuple[str, str], int]
 
 
 class SituationCollector(Collector):
-    def __init__(self, owned_incidents: Callable[[], Iterable[Incident]]) -> None:
-        self._owned_incidents = owned_incidents
+    def __init__(self, owned_totals: Callable[[], Totals]) -> None:
+        self._owned_totals = owned_totals
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        totals = summarize(self._owned_incidents())
+        totals = self._owned_totals()
         incidents = GaugeMetricFamily(
             "lagebild_incidents",
             "Distinct incidents (attacks, casualty reports, held meetings) owned by this worker.",
@@ -83,7 +84,7 @@ class SituationCollector(Collector):
 
 
 class AggregatorMetrics:
-    def __init__(self, owned_incidents: Callable[[], Iterable[Incident]]) -> None:
+    def __init__(self, owned_totals: Callable[[], Totals]) -> None:
         self.registry = CollectorRegistry()
         self.events = Counter(
             "lagebild_events_consumed_total",
@@ -91,4 +92,4 @@ class AggregatorMetrics:
             ["result"],  # created | updated | duplicate | dead_lettered
             registry=self.registry,
         )
-        self.registry.register(SituationCollector(owned_incidents))
+        self.registry.register(SituationCollector(owned_totals))

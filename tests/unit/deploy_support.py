@@ -9,6 +9,7 @@ from prometheus_client import CollectorRegistry
 
 from aggregator.metrics import AggregatorMetrics
 from extractor.metrics import ExtractorMetrics
+from lagebild.aggregation import summarize
 from lagebild.kafka.lag import ConsumerLagCollector
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -21,7 +22,8 @@ def exported_families() -> set[str]:
     """Family names on the extractor's and aggregator's /metrics, plus Prometheus' ``up``."""
     lag = CollectorRegistry()
     lag.register(ConsumerLagCollector(app=None))
-    registries = [ExtractorMetrics().registry, AggregatorMetrics(lambda: []).registry, lag]
+    aggregator = AggregatorMetrics(lambda: summarize([])).registry
+    registries = [ExtractorMetrics().registry, aggregator, lag]
     return {family.name for registry in registries for family in registry.collect()} | {"up"}
 
 

@@ -238,6 +238,9 @@ class Applied(BaseModel):
 
     incident: Incident | None
     result: Result
+    # The incident as stored before this event (None if created, or if nothing changed):
+    # what running totals subtract before adding ``incident``.
+    previous: Incident | None = None
 
 
 def region_label(codes: list[str]) -> str:
@@ -449,8 +452,9 @@ def apply_event(store: IncidentStore, event: AnyEvent, partition: int) -> Applie
             partition=partition,
         )
         result = "created"
+    previous = incident if result == "updated" else None
     merged = _add_report(incident, report, partition)
     store.put_incident(merged)
     _put_entry(store, index, merged)  # (an unchanged index need not be written again)
     store.put_event(event.incident_key, event.event_id, merged.id)
-    return Applied(incident=merged, result=result)
+    return Applied(incident=merged, result=result, previous=previous)
