@@ -14,6 +14,10 @@ Articles name ``--places`` distinct places over ``--days`` days (defaults: 400 p
 days: incidents with a handful of reports each, as in real news). ``--places 3 --days 3`` is the
 concentrated worst case: a few incidents collecting thousands of reports each.
 
+``--rate N`` publishes the articles after the warm-up at N per second (a steady stream below
+the pipeline's capacity, as in production) instead of in one burst, whose backlog fills every
+fetch and stream buffer at once.
+
 "end" is taken once the aggregator has consumed every event the extractor produced, so both
 workers have finished the whole load.
 """
@@ -125,15 +129,23 @@ def outcomes(service: ServiceProcess) -> dict[str, float]:
     return result
 
 
-async def produce(kafka: KafkaSettings, items: list[tuple[bytes | None, bytes]]) -> None:
+async def produce(
+    kafka: KafkaSettings, items: list[tuple[bytes | None, bytes]], rate: float | None = None
+) -> None:
+    """Publish ``items``: as fast as possible, or paced at ``rate`` articles/s."""
     producer = await start_producer(kafka)
+    step = 100 if rate else 1_000
+    started = time.monotonic()
     try:
-        for start in range(0, len(items), 1_000):
+        for start in range(0, len(items), step):
             futures = [
                 await producer.send("articles", value, key=key)
-                for key, value in items[start : start + 1_000]
+                for key, value in items[start : start + step]
             ]
             await asyncio.gather(*futures)
+            if rate:
+                ahead = started + (start + step) / rate - time.monotonic()
+                await asyncio.sleep(max(0.0, ahead))
     finally:
         await producer.stop()
 
@@ -187,12 +199,19 @@ def main() -> int:
     parser.add_argument("--timeout", type=float, default=3_600, help="for the whole run, s")
     parser.add_argument("--days", type=int, default=700, help="spread of published_at")
     parser.add_argument("--places", type=int, default=400, help="distinct places named")
+    parser.add_argument(
+        "--rate", type=float, default=None, help="articles/s after the warm-up (default: burst)"
+    )
     args = parser.parse_args()
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="lagebild-soak-"))
     workdir.mkdir(parents=True, exist_ok=True)
     items = list(payloads(args.count, args.days, ukrainian_places(args.places)))
     warmup = max(1, args.count // 20)
-    report: dict[str, object] = {"sent": args.count, "workdir": str(workdir)}
+    report: dict[str, object] = {
+        "sent": args.count,
+        "rate": args.rate or "burst",
+        "workdir": str(workdir),
+    }
     with EmbeddedBroker(log_file=workdir / "broker.log") as broker:
         kafka = KafkaSettings(bootstrap_servers=broker.bootstrap_servers)
         asyncio.run(ensure_topics(kafka, TopicSettings()))
@@ -218,7 +237,7 @@ def main() -> int:
             wait_aggregated(extractor, services[1], args.timeout)
             time.sleep(5)
             start_rss = {s.module: rss_kib(s) for s in services}
-            asyncio.run(produce(kafka, items[warmup:]))
+            asyncio.run(produce(kafka, items[warmup:], args.rate))
             wait_consumed(extractor, services, args.count, args.timeout)
             wait_aggregated(extractor, services[1], args.timeout)
             elapsed = time.monotonic() - started
