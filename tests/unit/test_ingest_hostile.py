@@ -135,10 +135,22 @@ def test_revisions_are_spotted_in_a_bounded_memory() -> None:
     assert not tracker.observe("a", "v1")
     assert not tracker.observe("a", "v1")  # redelivery: not a revision
     assert tracker.observe("a", "v2")
-    tracker.observe("b", "x")
-    tracker.observe("c", "x")
-    assert len(tracker) == 2
-    assert not tracker.observe("a", "v3")  # forgotten (LRU): counted as a first version
+    allocated = len(tracker._keys)
+    for index in range(1_000):  # far more ids than the memory holds
+        tracker.observe(f"other-{index}", "x")
+    assert len(tracker._keys) == allocated and len(tracker) <= allocated
+    assert not tracker.observe("a", "v3")  # forgotten: counted as a first version
+
+
+def test_revision_memory_remembers_the_latest_ids() -> None:
+    capacity = 5_000
+    tracker = RevisionTracker(capacity)
+    for index in range(3 * capacity):
+        tracker.observe(f"id-{index}", "v1")
+    remembered = sum(
+        tracker.observe(f"id-{index}", "v2") for index in range(2 * capacity, 3 * capacity)
+    )
+    assert remembered >= 0.99 * capacity
 
 
 def test_dlq_headers_keep_the_kafka_connect_fields() -> None:
