@@ -122,7 +122,8 @@ def rss_kib(service: ServiceProcess) -> int:
 
 def outcomes(service: ServiceProcess) -> dict[str, float]:
     result: dict[str, float] = {}
-    for family in text_string_to_metric_families(http_get(service.base_url + "/metrics").decode()):
+    text = http_get(service.base_url + "/metrics", timeout=15.0).decode()
+    for family in text_string_to_metric_families(text):
         for sample in family.samples:
             if sample.name == "lagebild_articles_consumed_total":
                 result[sample.labels["outcome"]] = sample.value
@@ -170,7 +171,8 @@ def wait_consumed(
 
 
 def metric_total(service: ServiceProcess, name: str) -> float:
-    text = http_get(service.base_url + "/metrics").decode()
+    # A worker busy with a backlog can take seconds to answer (Prometheus allows 10 s).
+    text = http_get(service.base_url + "/metrics", timeout=15.0).decode()
     return sum(
         sample.value
         for family in text_string_to_metric_families(text)

@@ -50,7 +50,7 @@ incidents_table = app.Table(
     key_type=bytes,
     value_type=bytes,
 )
-store = TableStore(incidents_table)
+store = TableStore(incidents_table, settings.decoded_cache)
 
 
 def active_partitions() -> set[int]:

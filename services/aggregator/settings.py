@@ -30,3 +30,8 @@ class AggregatorSettings(BaseSettings):
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
     topics: TopicSettings = Field(default_factory=TopicSettings)
     worker: AggregatorWorkerSettings = Field(default_factory=AggregatorWorkerSettings)
+    decoded_cache: int = Field(
+        default=256,
+        ge=0,
+        description="Decoded incident and index records kept in RAM (the table itself is on disk).",
+    )
