@@ -17,7 +17,7 @@ from lagebild.ingest import InvalidArticle, parse_article
 from lagebild.kafka.dlq import dlq_headers
 from lagebild.kafka.faust_app import add_standard_pages, make_app
 from lagebild.kafka.lag import register_consumer_lag
-from lagebild.sanitize import charset_of
+from lagebild.sanitize import charset_from_headers
 
 log = logging.getLogger("lagebild.extractor")
 
@@ -55,16 +55,6 @@ else:
     )
 
 
-def declared_charset(message: Any) -> str | None:
-    """The charset of a ``content-type`` header, for producers that send non-UTF-8 JSON."""
-    headers = message.headers or ()
-    items = headers.items() if isinstance(headers, dict) else headers
-    for name, value in items:
-        if name.lower() == "content-type" and value:
-            return charset_of(value.decode("latin-1"))
-    return None
-
-
 async def dead_letter(message: Any, stage: str, error: InvalidArticle) -> None:
     headers = dlq_headers(
         topic=message.topic,
@@ -89,7 +79,7 @@ async def extract_articles(stream: Any) -> None:
             article = parse_article(
                 message.value,
                 settings.max_article_bytes,
-                charset=declared_charset(message),
+                charset=charset_from_headers(message.headers),
                 now=dt.datetime.now(dt.UTC),
             )
         except InvalidArticle as error:

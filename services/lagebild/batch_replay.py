@@ -34,7 +34,7 @@ from lagebild.kafka.clients import consumer_started
 from lagebild.kafka.config import KafkaSettings
 from lagebild.kafka.topics import BrokerUnavailable
 from lagebild.models import Event
-from lagebild.sanitize import charset_of
+from lagebild.sanitize import charset_from_headers
 
 CHUNK = 64  # articles per pool task: amortises pickling and scheduling
 IN_FLIGHT_PER_WORKER = 4  # chunks queued per process, bounds memory while reading ahead
@@ -60,14 +60,6 @@ class Rebuilt:
     dead_letters: dict[str, int]
     unsupported_language: int
     seconds: float
-
-
-def charset_from_headers(headers: Iterable[tuple[str, bytes | None]] | None) -> str | None:
-    """The charset of a ``content-type`` header (the extractor honours it the same way)."""
-    for name, value in headers or ():
-        if name.lower() == "content-type" and value:
-            return charset_of(value.decode("latin-1"))
-    return None
 
 
 def extract_chunk(

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import codecs
 import re
+from collections.abc import Iterable, Mapping
 from html.parser import HTMLParser
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
@@ -81,6 +82,17 @@ def decode_payload(raw: bytes, charset: str | None = None) -> str:
                 f"not UTF-8; as Windows-1252 it has control characters: {exc}"
             ) from exc
         return text
+
+
+def charset_from_headers(
+    headers: Mapping[str, bytes | None] | Iterable[tuple[str, bytes | None]] | None,
+) -> str | None:
+    """The charset of a Kafka message's ``content-type`` header (a list of pairs or a dict)."""
+    items = headers.items() if isinstance(headers, Mapping) else headers or ()
+    for name, value in items:
+        if name.lower() == "content-type" and value:
+            return charset_of(value.decode("latin-1"))
+    return None
 
 
 def charset_of(content_type: str | None) -> str | None:

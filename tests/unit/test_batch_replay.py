@@ -8,9 +8,10 @@ import datetime as dt
 import json
 from pathlib import Path
 
-from lagebild.batch_replay import charset_from_headers, extract_chunk, rebuild
+from lagebild.batch_replay import extract_chunk, rebuild
 from lagebild.extraction.budget import Budget
 from lagebild.ingest import article_bytes, read_articles
+from lagebild.sanitize import charset_from_headers
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 INCIDENTS = json.loads((FIXTURES / "incidents" / "expected.json").read_text())

@@ -9,6 +9,7 @@ so false positives cost only time.
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Iterable
 
 import ahocorasick
 
@@ -56,16 +57,21 @@ _STEMS: dict[int, str] = {
 }
 
 
-def _build() -> ahocorasick.Automaton:
-    stems: dict[str, int] = {}
-    for cat, words in _STEMS.items():
-        for w in words.split():
-            stems[w] = stems.get(w, 0) | cat
+def bitmask_automaton(groups: Iterable[tuple[Iterable[str], int]]) -> ahocorasick.Automaton:
+    """An Aho-Corasick automaton whose value for each word is the OR of its groups' bits."""
+    masks: dict[str, int] = {}
+    for words, bit in groups:
+        for w in words:
+            masks[w] = masks.get(w, 0) | bit
     automaton = ahocorasick.Automaton()
-    for stem, cat in stems.items():
-        automaton.add_word(stem, cat)
+    for w, mask in masks.items():
+        automaton.add_word(w, mask)
     automaton.make_automaton()
     return automaton
+
+
+def _build() -> ahocorasick.Automaton:
+    return bitmask_automaton((words.split(), cat) for cat, words in _STEMS.items())
 
 
 _AUTOMATON = _build()

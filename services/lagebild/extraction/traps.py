@@ -28,7 +28,7 @@ from typing import Any, Literal
 
 import ahocorasick
 
-from lagebild.extraction.lexicon import lower
+from lagebild.extraction.lexicon import bitmask_automaton, lower
 
 __all__ = [
     "Trap",
@@ -87,22 +87,16 @@ _COND_BIT, _HYP_BIT, _NEG_BIT, _NO_BIT, _NO_OBJ_BIT, _STAT_BIT = 1, 2, 4, 8, 16,
 
 
 def _build_trap_automaton() -> Any:
-    bits: dict[str, int] = {}
-    for words, bit in (
-        (_CONDITIONAL_WORDS, _COND_BIT),
-        (_HYPOTHETICAL_WORDS, _HYP_BIT),
-        (_NEGATION_WORDS, _NEG_BIT),
-        (("no",), _NO_BIT),
-        (_NO_OBJECTS, _NO_OBJ_BIT),
-        (_STATISTIC_WORDS, _STAT_BIT),
-    ):
-        for w in words:
-            bits[w] = bits.get(w, 0) | bit
-    automaton = ahocorasick.Automaton()
-    for w, b in bits.items():
-        automaton.add_word(w, b)
-    automaton.make_automaton()
-    return automaton
+    return bitmask_automaton(
+        (
+            (_CONDITIONAL_WORDS, _COND_BIT),
+            (_HYPOTHETICAL_WORDS, _HYP_BIT),
+            (_NEGATION_WORDS, _NEG_BIT),
+            (("no",), _NO_BIT),
+            (_NO_OBJECTS, _NO_OBJ_BIT),
+            (_STATISTIC_WORDS, _STAT_BIT),
+        )
+    )
 
 
 _TRAP_AUTOMATON = _build_trap_automaton()
@@ -214,15 +208,7 @@ def register_gates(*word_lists: tuple[str, ...]) -> None:
         found = _GATES.get(id(words))
         if found is None or found[0] is not words:
             _GATES[id(words)] = (words, 1 << len(_GATES))
-    masks: dict[str, int] = {}
-    for listed, b in _GATES.values():
-        for w in listed:
-            masks[w] = masks.get(w, 0) | b
-    automaton = ahocorasick.Automaton()
-    for w, m in masks.items():
-        automaton.add_word(w, m)
-    automaton.make_automaton()
-    _GATE_AUTOMATON = automaton
+    _GATE_AUTOMATON = bitmask_automaton(_GATES.values())
     if _STATE is not None:
         _STATE.masks.clear()  # computed without the new lists
 
