@@ -3,8 +3,8 @@
     python -m bench.plain_loop --bootstrap 127.0.0.1:9092 --articles articles --events events
 
 The same work per message as the faust extractor (``parse_article`` with the same size limit
-and clock check, ``extract_within_budget`` with the default budget, events serialised with
-orjson exactly as the extractor does, key = incident key) and the same producer settings
+and clock check, ``extract_within_budget`` with the default budget, events serialised exactly
+as the extractor does, key = incident key) and the same producer settings
 (acks=all, no idempotence); what it leaves out is everything faust adds: the stream, the agent,
 the tables, the per-event ``await``, the web server, the metrics, dead letters and revision
 tracking. It writes ``ready`` to ``--ready-file`` once it owns partitions and runs until SIGTERM.
@@ -18,7 +18,6 @@ import datetime as dt
 import signal
 from pathlib import Path
 
-import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from lagebild.extraction.budget import Budget, extract_within_budget
@@ -66,7 +65,7 @@ async def run(args: argparse.Namespace) -> None:
                         pending.append(
                             await producer.send(
                                 args.events,
-                                orjson.dumps(item.model_dump(mode="json")),
+                                item.model_dump_json().encode(),
                                 key=item.incident_key.encode(),
                             )
                         )

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 import time
-from typing import Any
-
-import orjson
+from typing import Any, cast
 
 from extractor.metrics import ExtractorMetrics
 from extractor.revisions import RevisionTracker, TableRevisions
@@ -71,6 +70,38 @@ async def dead_letter(message: Any, stage: str, error: InvalidArticle) -> None:
     log.warning("dead letter %s@%s/%s: %s", message.topic, message.partition, message.offset, error)
 
 
+async def publish_event(key: bytes, value: bytes) -> None:
+    """Hand one event to the app's producer, bypassing faust's Topic.send.
+
+    Topic.send wraps every message in pending/future objects and sensor calls: about 3 % of the
+    worker's CPU at saturation (py-spy). Delivery is unchanged: faust flushes this same producer
+    before it commits source offsets, so no offset is committed while its events are in flight.
+    A send that fails for good (after the producer's retries) is counted and logged.
+    """
+    if not _declared:
+        await _declare_events_topic()
+    sent = await app.producer.send(
+        settings.topics.events, key, value, partition=None, timestamp=None, headers=None
+    )
+    cast(asyncio.Future, sent).add_done_callback(_check_sent)
+
+
+_declared = False
+
+
+async def _declare_events_topic() -> None:
+    # Topic.send creates a missing topic with the app's partition count; keep that behaviour.
+    global _declared
+    await events_topic.maybe_declare()
+    _declared = True
+
+
+def _check_sent(sent: Any) -> None:
+    if not sent.cancelled() and (error := sent.exception()) is not None:
+        metrics.send_failures.inc()
+        log.error("event send to %s failed: %r", settings.topics.events, error)
+
+
 @app.agent(articles_topic)
 async def extract_articles(stream: Any) -> None:
     async for event in stream.events():
@@ -104,10 +135,7 @@ async def extract_articles(stream: Any) -> None:
         if result.truncated:
             metrics.truncated.inc()
         for item in result.events:
-            await events_topic.send(
-                key=item.incident_key.encode(),
-                value=orjson.dumps(item.model_dump(mode="json")),
-            )
+            await publish_event(item.incident_key.encode(), item.model_dump_json().encode())
             metrics.events.labels(item.type).inc()
         if not result.supported:  # not German or English: passed through, counted
             metrics.articles.labels("unsupported_language").inc()

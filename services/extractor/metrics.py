@@ -22,6 +22,11 @@ class ExtractorMetrics:
             ["type"],
             registry=self.registry,
         )
+        self.send_failures = Counter(
+            "lagebild_event_send_failures_total",
+            "Events the producer could not deliver after its retries (lost unless replayed).",
+            registry=self.registry,
+        )
         self.dead_letters = Counter(
             "lagebild_dead_letters_total",
             "Messages sent to the dead-letter topic, by stage and reason.",
