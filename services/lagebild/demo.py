@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
 import signal
 import sys
 import tempfile
@@ -128,4 +129,7 @@ def run_demo(
         for service in reversed(services):
             service.stop(grace=10)
         broker.stop()
+        # The in-memory broker is gone, so the workers' table files are too: keep only logs.
+        for name in ("extractor", "aggregator"):
+            shutil.rmtree(workdir / name, ignore_errors=True)
         print("stopped.")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import shutil
 import sys
 import tempfile
 import time
@@ -126,3 +127,6 @@ def run_replay(settings: CliSettings, timeout_s: float, keep: bool) -> dict[str,
     finally:
         for service in reversed(services):
             service.stop(grace=10)
+        # The workers' table files belong to this one replay's topics: useless afterwards.
+        for module in ("extractor", "aggregator"):
+            shutil.rmtree(workdir / module, ignore_errors=True)
