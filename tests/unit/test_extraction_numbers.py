@@ -75,3 +75,25 @@ def test_dates_and_years_are_not_counts(text: str, kind: str) -> None:
 def test_no_numbers_in_plain_words() -> None:
     assert find_numbers("Und ich denke, der Achtung wegen, einheitlich.") == []
     assert find_numbers("2,5 Prozent") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "values"),
+    [
+        # No digit and none of the number words: the expression is skipped (nothing to find).
+        ("Die Lage an der Front bleibt angespannt.", []),
+        ("The claims could not be verified.", []),
+        # The same spans with a number word or a digit are scanned as before.
+        ("Die Lage an der Front: zwölf Angriffe.", [12]),
+        ("Nur undein Satz.", [1]),  # "undein" reads as one (text2num), so it opens the gate
+        ("İn Kiew ſind zwölf Drohnen", [12]),  # text with characters the copy folds
+        ("Rund 40 Drohnen", [40]),
+    ],
+)
+def test_spans_without_number_words(text: str, values: list[int]) -> None:
+    assert [n.value for n in find_numbers(text)] == values
+    # a sentence inside a longer text: the gate looks at the span only
+    padded = "Zwei Sätze davor. " + text + " Danach 7."
+    start = len("Zwei Sätze davor. ")
+    inside = find_numbers(padded, start, start + len(text))
+    assert [n.value for n in inside] == values

@@ -61,3 +61,20 @@ def test_offsets_and_paragraphs() -> None:
 def test_never_crosses_a_paragraph() -> None:
     text = "Ohne Punkt am Ende\n\nneuer Absatz."
     assert [s.text for s in split_sentences(text)] == ["Ohne Punkt am Ende", "neuer Absatz."]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Long words end sentences at once; short ones still go through the abbreviation checks.
+        ("Sie wurden abgeschossen. Danach Ruhe.", ["Sie wurden abgeschossen.", "Danach Ruhe."]),
+        ("Das sind approx. Die Zahlen.", ["Das sind approx. Die Zahlen."]),
+        ("Siehe Nr. 5 und Abschnitt. Dann.", ["Siehe Nr. 5 und Abschnitt.", "Dann."]),
+        ("Am 24. April kam es. Ende.", ["Am 24. April kam es.", "Ende."]),
+        ("Er traf Prof. Müller. Gut.", ["Er traf Prof. Müller.", "Gut."]),
+        # An abbreviation at the very start of a short text (no 7 characters before the dot).
+        ("Dr. X", ["Dr. X"]),
+    ],
+)
+def test_abbreviations_next_to_long_words(text: str, expected: list[str]) -> None:
+    assert [s.text for s in split_sentences(text)] == expected

@@ -105,17 +105,19 @@ def _region_before(before: str) -> bool:
 def evidence(doc: Document, views: list[SentenceView], confidence: float) -> list[Evidence]:
     seen: set[int] = set()
     out: list[Evidence] = []
+    article_id = doc.article.id
+    clipped = round(min(max(confidence, 0.0), 1.0), 3)
     for v in sorted(views, key=lambda x: x.start):
         if v.start in seen:
             continue
         seen.add(v.start)
         out.append(
             Evidence(
-                article_id=doc.article.id,
+                article_id=article_id,
                 sentence=v.sent.text,
                 start=v.start,
                 end=v.end,
-                confidence=round(min(max(confidence, 0.0), 1.0), 3),
+                confidence=clipped,
             )
         )
     return out

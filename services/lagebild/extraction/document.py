@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from bisect import bisect_right
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from lagebild.extraction.dates import DateContext, DateMention
@@ -48,26 +48,45 @@ def detect_language(text: str) -> str:
     return "de" if len(_DE_STOP.findall(sample)) >= len(_EN_STOP.findall(sample)) else "en"
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class SentenceView:
     sent: Sentence
     dates: list[DateMention]
     own_date: dt.date | None  # the last incident (non-report) date named in the sentence
     para_date: dt.date | None  # own date, else the last one earlier in the paragraph
     article_date: dt.date | None  # the last incident date named so far in the article
-    cats: int = 0  # lexicon category bits (which rules need to look at this sentence)
-    places: list[PlaceMatch] = field(default_factory=list)
-    persons: list[PersonMatch] = field(default_factory=list)
-    roles: list[RoleMatch] = field(default_factory=list)
+    cats: int  # lexicon category bits (which rules need to look at this sentence)
+    places: list[PlaceMatch]
+    persons: list[PersonMatch]
+    roles: list[RoleMatch]
     # Results of sentence-level checks that several rules make (rule module's key -> result).
-    memo: dict[str, Any] = field(default_factory=dict)
+    memo: dict[str, Any]
     # The sentence's offsets and paragraph, copied (the rules read them very often).
-    start: int = field(init=False)
-    end: int = field(init=False)
-    paragraph: int = field(init=False)
+    start: int
+    end: int
+    paragraph: int
 
-    def __post_init__(self) -> None:
-        sent = self.sent
+    # (written out: the generated one, with default factories and __post_init__, cost twice
+    # as much, and there is one view per sentence)
+    def __init__(
+        self,
+        sent: Sentence,
+        dates: list[DateMention],
+        own_date: dt.date | None,
+        para_date: dt.date | None,
+        article_date: dt.date | None,
+        cats: int = 0,
+    ) -> None:
+        self.sent = sent
+        self.dates = dates
+        self.own_date = own_date
+        self.para_date = para_date
+        self.article_date = article_date
+        self.cats = cats
+        self.places = []
+        self.persons = []
+        self.roles = []
+        self.memo = {}
         self.start = sent.start
         self.end = sent.end
         self.paragraph = sent.paragraph

@@ -31,6 +31,7 @@ from typing import Literal
 from text_to_num import text2num
 
 from lagebild.extraction.lexicon import lower
+from lagebild.extraction.traps import has_gate_words, register_gates
 from lagebild.models.events import Figure, Qualifier
 
 __all__ = ["NumberMatch", "find_article_ones", "find_numbers", "parse_number_word"]
@@ -38,7 +39,9 @@ __all__ = ["NumberMatch", "find_article_ones", "find_numbers", "parse_number_wor
 NumberKind = Literal["count", "year", "date", "time"]
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen (never mutated, hashable): hundreds are built per article, and a frozen
+# dataclass costs three times as much to build.
+@dataclass(slots=True, unsafe_hash=True)
 class NumberMatch:
     start: int  # start of the whole match, qualifier included
     end: int
@@ -273,8 +276,26 @@ def _folded(text: str, start: int, stop: int) -> tuple[str, int]:
     return low, base
 
 
+# Every number has a digit or one of these words (lower case; "und" and "ein" alone are no
+# number, "undein" is one: see parse_number_word). A span with neither has no numbers, and
+# the expression is not run there (same results).
+_NUMBER_WORDS = tuple(
+    sorted(
+        {w for w in (*_DE_ALT.split("|"), *_EN_ALT.split("|")) if w not in {"und", "ein"}}
+        | {w.split()[-1] for w in (*_WORD_QUANTITIES, *_EXACT_WORD_QUANTITIES)}
+        | {"undein"}
+    )
+)
+register_gates(_NUMBER_WORDS)  # (one scan of a sentence finds the words of all such lists)
+_DIGIT = re.compile(r"\d")
+
+
 def _scan_numbers(text: str, start: int, end: int | None) -> list[NumberMatch]:
     stop = len(text) if end is None else end
+    if not _DIGIT.search(text, start, stop) and not has_gate_words(
+        _NUMBER_WORDS, text, start, stop
+    ):
+        return []
     out: list[NumberMatch] = []
     low_text, base = _folded(text, start, stop)
     # Matches are found on the folded copy and read back from ``text`` at the same offsets.

@@ -38,6 +38,7 @@ __all__ = [
     "first_chars",
     "gated_search",
     "has_any",
+    "has_gate_words",
     "register_gates",
     "span_mask",
 ]
@@ -226,6 +227,12 @@ def span_mask(text: str, lo: int, hi: int) -> int:
                 mask |= bits
         state.masks[(lo, hi)] = mask
     return mask
+
+
+def has_gate_words(words: tuple[str, ...], text: str, lo: int, hi: int) -> bool:
+    """Does the lower-cased ``text[lo:hi]`` contain one of ``words``, a list registered with
+    :func:`register_gates`? (Found with the other lists in one scan of the span.)"""
+    return bool(span_mask(text, lo, hi) & _GATES[id(words)][1])
 
 
 def cached_gated_search(
