@@ -1,7 +1,8 @@
 """The incidents table behind :class:`lagebild.aggregation.IncidentStore`.
 
-One faust table, three kinds of keys: ``b:<incident key>`` → :class:`BucketIndex` and
-``i:<incident id>`` → :class:`Incident`, both JSON bytes, and ``e:<event id>|<incident key>`` →
+One faust table, four kinds of keys: ``b:<incident key>`` → :class:`BucketIndex` (the head of
+the key's index), ``m:<incident key>|<month>`` → :class:`IndexShard` and ``i:<incident id>`` →
+:class:`Incident`, all JSON bytes, and ``e:<event id>|<incident key>`` →
 the id of the incident the event was merged into, plain UTF-8 (one small record per event: it
 marks the event as merged). Every write of one event goes to the partition of that event (faust
 writes table changes to the source message's partition), so all land in one changelog partition
@@ -18,11 +19,13 @@ from typing import TypeVar, cast
 from pydantic import BaseModel
 
 from lagebild.aggregation import BucketIndex, Incident
+from lagebild.aggregation.index import IndexShard
 
 INDEX_PREFIX = b"b:"
+SHARD_PREFIX = b"m:"
 INCIDENT_PREFIX = b"i:"
 EVENT_PREFIX = b"e:"
-DECODED_CACHE = 256  # hot incidents and indexes; 4,096 decoded records held ~40 MB (soak)
+DECODED_CACHE = 256  # hot incidents and index shards; 4,096 decoded records held ~40 MB (soak)
 
 Model = TypeVar("Model", bound=BaseModel)
 
@@ -66,6 +69,12 @@ class TableStore:
     def put_index(self, index: BucketIndex) -> None:
         self._put(INDEX_PREFIX + index.key.encode(), index)
 
+    def get_shard(self, key: str, month: str) -> IndexShard | None:
+        return self._get(_shard_key(key, month), IndexShard)
+
+    def put_shard(self, shard: IndexShard) -> None:
+        self._put(_shard_key(shard.key, shard.month), shard)
+
     def get_incident(self, incident_id: str) -> Incident | None:
         return self._get(INCIDENT_PREFIX + incident_id.encode(), Incident)
 
@@ -96,6 +105,10 @@ def _decode(model: type[Model], stored: bytes) -> Model:
     if issubclass(model, Incident):
         return cast(Model, model.from_json(stored))  # also reads records from before the fold
     return model.model_validate_json(stored)
+
+
+def _shard_key(key: str, month: str) -> bytes:
+    return SHARD_PREFIX + key.encode() + b"|" + month.encode()
 
 
 def _event_key(key: str, event_id: str) -> bytes:

@@ -6,7 +6,7 @@ import datetime as dt
 import itertools
 
 from lagebild.aggregation import Incident, MemoryStore, apply_event, summarize
-from lagebild.aggregation.incidents import BucketIndex
+from lagebild.aggregation.incidents import BucketIndex, IndexShard
 from lagebild.models import (
     AttackEvent,
     CasualtiesEvent,
@@ -97,9 +97,9 @@ def test_same_event_twice_changes_nothing() -> None:
     first = attack("e1", 103, 41)
     store = MemoryStore()
     assert apply_event(store, first, partition=0).result == "created"
-    before = (dict(store.indexes), dict(store.incidents), dict(store.events))
+    before = (dict(store.indexes), dict(store.shards), dict(store.incidents), dict(store.events))
     assert apply_event(store, first, partition=0).result == "duplicate"
-    assert (store.indexes, store.incidents, store.events) == before
+    assert (store.indexes, store.shards, store.incidents, store.events) == before
 
 
 def test_two_reports_of_one_attack_count_once_with_the_larger_figures() -> None:
@@ -269,6 +269,7 @@ class CrashingStore(MemoryStore):
     def __init__(self, base: MemoryStore, allowed: int) -> None:
         super().__init__()
         self.indexes, self.incidents = dict(base.indexes), dict(base.incidents)
+        self.shards = dict(base.shards)
         self.events = dict(base.events)
         self.allowed = allowed
         self.writes: list[str] = []
@@ -287,6 +288,10 @@ class CrashingStore(MemoryStore):
     def put_index(self, index: BucketIndex) -> None:
         if self._allow("index"):
             super().put_index(index)
+
+    def put_shard(self, shard: IndexShard) -> None:
+        if self._allow("shard"):
+            super().put_shard(shard)
 
     def put_event(self, key: str, event_id: str, incident_id: str) -> None:
         if self._allow("event"):
@@ -321,6 +326,37 @@ def test_redelivery_after_a_crash_at_any_write_counts_once() -> None:
     assert figures == [7, 9]  # u1 (09:00) is later than the base c2 (07:00) and higher
 
 
+def _dated(event: CasualtiesEvent, day: dt.date | None) -> CasualtiesEvent:
+    return event.model_copy(update={"date": day})
+
+
+MAY = dt.date(2025, 5, 1)
+# Index entries that change shard: undated → May, May → April (the date moves earlier).
+CRASH_MOVES: list[AttackEvent | CasualtiesEvent | MeetingEvent] = [
+    _dated(casualties("m1", 3, hour=6), None),  # a new undated incident
+    _dated(casualties("m2", 4, hour=7), MAY),  # joins it, which is now dated May 1
+    _dated(casualties("m3", 5, hour=8), MAY - dt.timedelta(days=1)),  # joins: April 30
+    _dated(casualties("m4", 2, hour=9), MAY + dt.timedelta(days=1)),  # 2 days off: new
+    _dated(casualties("m5", 6, hour=10), None),  # joins the latest incident, m4's
+]
+
+
+def test_redelivery_after_a_crash_while_an_incident_changes_month_counts_once() -> None:
+    _crash_at_every_write(CRASH_MOVES)
+    incidents = sorted(fold(CRASH_MOVES).values(), key=lambda i: i.date or "")
+    assert [(i.date, i.report_count, i.undated) for i in incidents] == [
+        ("2025-04-30", 3, True),
+        ("2025-05-02", 2, True),
+    ]
+    store = fold_store(CRASH_MOVES)
+    months = {month: [e.id for e in shard.entries] for (_, month), shard in store.shards.items()}
+    assert months == {
+        "undated": [],
+        "2025-05": [incidents[1].id],
+        "2025-04": [incidents[0].id],
+    }
+
+
 def _crash_at_every_write(events: list[AttackEvent | CasualtiesEvent | MeetingEvent]) -> None:
     reference = fold(events)
     for crash_at, event in enumerate(events):
@@ -343,6 +379,7 @@ def _crash_at_every_write(events: list[AttackEvent | CasualtiesEvent | MeetingEv
             assert "duplicate" not in results[seen:]
             assert crashed.incidents == reference
             assert crashed.indexes == fold_store(events).indexes
+            assert crashed.shards == fold_store(events).shards
             assert crashed.events == fold_store(events).events
             assert summarize(crashed.incidents.values()) == summarize(reference.values())
 
@@ -361,7 +398,10 @@ def test_stored_values_stay_small_however_many_incidents_a_key_collects() -> Non
         apply_event(store, attack_on(f"w{n}", day, "drone"), partition=0)
     (index,) = store.indexes.values()
     assert len(store.incidents) == 300
-    assert len(index.model_dump_json()) < 300 * 200  # ~150 bytes per incident in the index
+    # 2025-04-25 to 2027-10-09: 31 month shards of at most 11 incidents (3 days apart).
+    assert len(store.shards) == len(index.months) == 31
+    assert max(len(shard.entries) for shard in store.shards.values()) == 11
+    assert len(index.model_dump_json()) < 31 * 10 + 100
     assert max(len(i.model_dump_json()) for i in store.incidents.values()) < 2_000
 
 

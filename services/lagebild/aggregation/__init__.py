@@ -13,6 +13,7 @@ from lagebild.aggregation.incidents import (
     MemoryStore,
     apply_event,
 )
+from lagebild.aggregation.index import IndexShard
 
 __all__ = [
     "COUNTER_NAMES",
@@ -20,6 +21,7 @@ __all__ = [
     "BucketIndex",
     "Incident",
     "IncidentStore",
+    "IndexShard",
     "MemoryStore",
     "Totals",
     "apply_event",

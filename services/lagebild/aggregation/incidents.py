@@ -13,12 +13,13 @@ order-independent and idempotent, and the first ``SENTENCES_KEPT`` reports as ev
 size does not grow with the number of reports (a record that kept them all passed Kafka's 1 MB
 message limit with a hot incident; the one part that can grow is described in FigureFold).
 
-Storage (see :class:`IncidentStore`): one small :class:`BucketIndex` per incident key (id,
-earliest date and weapon of each incident), one record per incident, and one tiny record per
-applied event (its incident's id), so no stored value grows with the number of incidents a key
-collects over months or with the number of reports an incident collects. Writes of one event go
-incident, index, event record, through one changelog partition, so after a crash the store
-holds a prefix of them; see :func:`apply_event` for why every prefix is safe.
+Storage (see :class:`IncidentStore`): a bucket index per incident key, sharded by month (id,
+earliest date and weapon of each incident; see :mod:`lagebild.aggregation.index`), one record
+per incident, and one tiny record per applied event (its incident's id), so no stored value
+grows with the number of incidents a key collects over months or with the number of reports an
+incident collects. Writes of one event go incident, index, event record, through one changelog
+partition, so after a crash the store holds a prefix of them; see :func:`apply_event` for why
+every prefix is safe.
 
 Figure rules (per figure: launched, shot down, diverted, hit, killed, injured):
 - an explicit update ("stieg auf", "rose to") replaces what was known when it was published:
@@ -34,10 +35,19 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from collections.abc import Iterable
 from typing import Literal, Protocol
 
 from pydantic import BaseModel, Field
 
+from lagebild.aggregation.index import (
+    DATE_TOLERANCE,
+    Bucket,
+    BucketIndex,
+    IndexEntry,
+    IndexShard,
+    IndexStore,
+)
 from lagebild.models import AttackEvent, CasualtiesEvent, MeetingEvent, MeetingStatus
 
 AnyEvent = AttackEvent | CasualtiesEvent | MeetingEvent
@@ -45,7 +55,6 @@ Result = Literal["created", "updated", "duplicate", "ignored"]
 SENTENCES_KEPT = 10  # reports kept in full (evidence) per incident; later ones are only folded
 
 FIGURES = ("launched", "shot_down", "diverted", "hit", "killed", "injured")
-DATE_TOLERANCE = dt.timedelta(days=1)
 # Umbrella classes a report may use for an attack another report names precisely.
 _UNSPECIFIC_WEAPONS = {"air_strike", "missile", "other"}
 _MISSILES = {"missile", "cruise_missile", "ballistic_missile"}
@@ -181,24 +190,9 @@ class Incident(BaseModel):
         return {name: r.best for name, r in self.figure_ranges().items()}
 
 
-class IndexEntry(BaseModel):
-    id: str
-    date: str | None = None  # the incident's (earliest) date: what matching measures from
-    weapon_class: str = "none"
-
-
-class BucketIndex(BaseModel):
-    """The incidents that share an incident key: small, one entry per incident."""
-
-    key: str
-    entries: list[IndexEntry] = Field(default_factory=list)
-
-
-class IncidentStore(Protocol):
+class IncidentStore(IndexStore, Protocol):
     """Where incidents live: a dict in tests, the aggregator's faust table in production."""
 
-    def get_index(self, key: str) -> BucketIndex | None: ...
-    def put_index(self, index: BucketIndex) -> None: ...
     def get_incident(self, incident_id: str) -> Incident | None: ...
     def put_incident(self, incident: Incident) -> None: ...
     def get_event(self, key: str, event_id: str) -> str | None:
@@ -211,6 +205,7 @@ class IncidentStore(Protocol):
 class MemoryStore:
     def __init__(self) -> None:
         self.indexes: dict[str, BucketIndex] = {}
+        self.shards: dict[tuple[str, str], IndexShard] = {}
         self.incidents: dict[str, Incident] = {}
         self.events: dict[tuple[str, str], str] = {}
 
@@ -219,6 +214,12 @@ class MemoryStore:
 
     def put_index(self, index: BucketIndex) -> None:
         self.indexes[index.key] = index
+
+    def get_shard(self, key: str, month: str) -> IndexShard | None:
+        return self.shards.get((key, month))
+
+    def put_shard(self, shard: IndexShard) -> None:
+        self.shards[(shard.key, shard.month)] = shard
 
     def get_incident(self, incident_id: str) -> Incident | None:
         return self.incidents.get(incident_id)
@@ -317,9 +318,9 @@ def _date_distance(entry: IndexEntry, date: str | None) -> dt.timedelta | None:
     return gap if gap <= DATE_TOLERANCE else None
 
 
-def _match(index: BucketIndex, event: AnyEvent, report: Report) -> IndexEntry | None:
+def _match(entries: Iterable[IndexEntry], event: AnyEvent, report: Report) -> IndexEntry | None:
     candidates = []
-    for position, entry in enumerate(index.entries):
+    for entry in entries:
         distance = _date_distance(entry, report.date)
         if distance is None:
             continue
@@ -328,30 +329,14 @@ def _match(index: BucketIndex, event: AnyEvent, report: Report) -> IndexEntry | 
         ):
             continue
         # Closest date first; ties go to the most recently created incident.
-        candidates.append((distance, -position, entry))
+        candidates.append((distance, -entry.seq, entry))
     return min(candidates, key=lambda c: (c[0], c[1]))[2] if candidates else None
 
 
-def _entry(incident: Incident) -> IndexEntry:
+def _entry(incident: Incident, seq: int) -> IndexEntry:
     return IndexEntry(
-        id=incident.id,
-        date=incident.date,
-        weapon_class=incident.weapon_class,
+        id=incident.id, date=incident.date, weapon_class=incident.weapon_class, seq=seq
     )
-
-
-def _put_entry(store: IncidentStore, index: BucketIndex, incident: Incident) -> None:
-    """Store ``index`` with ``incident``'s entry, unless it already holds exactly that entry."""
-    entry = _entry(incident)
-    if entry not in index.entries:
-        store.put_index(_with_entry(index, entry))
-
-
-def _with_entry(index: BucketIndex, entry: IndexEntry) -> BucketIndex:
-    entries = [e for e in index.entries if e.id != entry.id]
-    position = next((i for i, e in enumerate(index.entries) if e.id == entry.id), len(entries))
-    entries.insert(position, entry)
-    return index.model_copy(update={"entries": entries})
 
 
 def _stronger(current: str | None, new: str | None) -> str | None:
@@ -391,9 +376,11 @@ def _add_report(incident: Incident, report: Report, partition: int) -> Incident:
     )
 
 
-def _repaired(store: IncidentStore, index: BucketIndex, held: Incident, event: AnyEvent) -> Applied:
+def _repaired(
+    store: IncidentStore, bucket: Bucket, held: Incident, seq: int, event: AnyEvent
+) -> Applied:
     """Finish the writes a crash cut short after ``held`` (holding ``event`` last) was stored."""
-    _put_entry(store, index, held)
+    bucket.place(store, _entry(held, seq))
     store.put_event(event.incident_key, event.event_id, held.id)
     return Applied(incident=held, result="duplicate")
 
@@ -401,23 +388,27 @@ def _repaired(store: IncidentStore, index: BucketIndex, held: Incident, event: A
 def apply_event(store: IncidentStore, event: AnyEvent, partition: int) -> Applied:
     """Merge ``event`` into the store; idempotent per event id.
 
-    Writes go incident, index (only if the incident's entry changed), event record
-    (``put_event``), and the event record is what
-    marks an event as merged: a redelivered event that finds it is a duplicate and writes
-    nothing. Crash safety: the writes of one partition's events go through one changelog
-    partition in order, so after a crash the store holds a prefix of them, and only the last
-    event's writes can be incomplete. That event's incident record, if written, names it as
-    ``last_event_id`` (no later write touched it). On redelivery:
+    Writes go incident, index (only what changed: the entry's shard, the shard it left when its
+    date moved to another month, the head when a shard or an incident is new), event record
+    (``put_event``), and the event record is what marks an event as merged: a redelivered
+    event that finds it is a duplicate and writes nothing. Crash safety: the writes of one
+    partition's events go through one changelog partition in order, so after a crash the store
+    holds a prefix of them, and only the last event's writes can be incomplete. That event's
+    incident record, if written, names it as ``last_event_id`` (no later write touched it). On
+    redelivery:
 
     - nothing written: the event is merged as new;
     - incident only: the index is as before the event, so matching picks the same incident
-      again, or none and the same new incident id; that record names the event as its last:
-      repair index and event record, report a duplicate;
-    - incident and index: matching on the updated index still picks that incident (its entry
-      only moved closer: an earlier or equal date, a more specific but still compatible weapon;
-      a new incident is at distance 0 in the last position, which wins ties): repair the event
-      record, report a duplicate;
-    - all three: the event record says duplicate.
+      again, or none and the same new incident id (the head's count is unchanged); that record
+      names the event as its last: repair index and event record, report a duplicate;
+    - incident and part or all of the index: the event reads the shards of the months near its
+      date whether the head lists them or not (an undated event never moves an entry, and
+      finds a new incident by its id as above), so it sees the entry's new version, perhaps
+      also its old one: matching still picks that incident (its entry only moved closer: an
+      earlier or equal date, a more specific but still compatible weapon; a new incident is at
+      distance 0 with the highest number, which wins ties): repair the rest, report a
+      duplicate;
+    - all of them: the event record says duplicate.
 
     Re-merging an event would not change any figure anyway (the fold is idempotent); the event
     record keeps ``report_count`` and the created/updated/duplicate result exact.
@@ -429,19 +420,22 @@ def apply_event(store: IncidentStore, event: AnyEvent, partition: int) -> Applie
         held = store.get_incident(merged_into)  # written before the event record: present
         if held is not None:
             return Applied(incident=held, result="duplicate")
-    index = store.get_index(event.incident_key) or BucketIndex(key=event.incident_key)
     report = _report(event)
-    target = _match(index, event, report)
+    bucket = Bucket.load(store, event.incident_key, report.date)
+    target = _match(bucket.entries(), event, report)
     result: Result = "updated"
     incident = store.get_incident(target.id) if target is not None else None
-    if incident is not None and incident.last_event_id == event.event_id:
-        return _repaired(store, index, incident, event)
-    if incident is None:
+    if incident is not None and target is not None:
+        seq = target.seq
+        if incident.last_event_id == event.event_id:
+            return _repaired(store, bucket, incident, seq, event)
+    else:
+        seq = bucket.index.count
         region, place = _location(event)
-        incident_id = f"{event.incident_key}|{report.date or 'undated'}|{len(index.entries)}"
+        incident_id = f"{event.incident_key}|{report.date or 'undated'}|{seq}"
         leftover = store.get_incident(incident_id)
         if leftover is not None and leftover.last_event_id == event.event_id:
-            return _repaired(store, index, leftover, event)
+            return _repaired(store, bucket, leftover, seq, event)
         incident = Incident(
             id=incident_id,
             bucket=event.incident_key,
@@ -455,6 +449,6 @@ def apply_event(store: IncidentStore, event: AnyEvent, partition: int) -> Applie
     previous = incident if result == "updated" else None
     merged = _add_report(incident, report, partition)
     store.put_incident(merged)
-    _put_entry(store, index, merged)  # (an unchanged index need not be written again)
+    bucket.place(store, _entry(merged, seq))
     store.put_event(event.incident_key, event.event_id, merged.id)
     return Applied(incident=merged, result=result, previous=previous)
