@@ -18,9 +18,9 @@ class ExtractorWorkerSettings(WorkerSettings):
 
     ``memory://`` (default): the article revision memory is an in-process LRU of
     ``REVISION_MEMORY`` ids. ``sqlite://``: it is a faust table in SQLite files under the data
-    directory (flat RAM, kept across restarts). Not the default yet: after a restart of the
-    embedded broker (every topic gone) the recreated ``revisions`` changelog kept the
-    extractor in table recovery for over a minute (tests/integration/test_outage.py).
+    directory (flat RAM, kept across restarts). It survives a restart of the embedded broker
+    (every topic gone; tests/integration/test_outage.py runs both stores): the stall seen there
+    was a changelog the broker had broken, see :mod:`lagebild.kafka.missing_topic_fix`.
     """
 
     web_port: int = Field(default=6066, ge=0, le=65535)

@@ -12,6 +12,7 @@ from aiokafka.errors import KafkaError
 
 from lagebild.ingest import article_bytes
 from lagebild.kafka.config import KafkaSettings
+from lagebild.kafka.missing_topic_fix import apply_missing_topic_fix
 from lagebild.kafka.topics import BrokerUnavailable
 from lagebild.models import Article
 
@@ -74,6 +75,7 @@ async def send_with_retry(
 
 async def start_producer(kafka: KafkaSettings, timeout: float = 10.0) -> AIOKafkaProducer:
     # acks=all without idempotence: Tansu rejects InitProducerId v0 (see README).
+    apply_missing_topic_fix()  # (retries right after a broker restart: see the module)
     producer = AIOKafkaProducer(
         **kafka.aiokafka_kwargs(),
         acks="all",

@@ -18,6 +18,10 @@ Why each knob is set:
   :mod:`lagebild.kafka.highwater_fix`. With ``sqlite://`` it also keeps restarts working:
   the stored offset is the changelog's last record, and faust's recovery consistency check
   stops the worker (ConsistencyError) when that is above an undercounted end offset.
+- missing topic fix: the embedded broker breaks a topic for good when a produce request reaches
+  it before any metadata request named the topic (records retried right after a broker
+  restart); the producer names each topic in a metadata request first, on every connection.
+  See :mod:`lagebild.kafka.missing_topic_fix`.
 - changelog reset fix: a persistent store whose changelog topic started over (a restart of the
   embedded broker, a topic recreated) keeps its data and reads the new topic from its start
   instead of stopping with ConsistencyError; see :mod:`lagebild.kafka.changelog_reset_fix`.
@@ -37,6 +41,7 @@ from pydantic import BaseModel, Field
 from lagebild.kafka.changelog_reset_fix import apply_changelog_reset_fix
 from lagebild.kafka.config import KafkaSettings
 from lagebild.kafka.highwater_fix import apply_highwater_fix
+from lagebild.kafka.missing_topic_fix import apply_missing_topic_fix
 from lagebild.kafka.recovery_fix import apply_recovery_fix
 from lagebild.kafka.sqlite_store import register as register_sqlite_store
 
@@ -117,6 +122,7 @@ def make_app(app_id: str, kafka: KafkaSettings, worker: WorkerSettings, **extra:
     if worker.recovery_fix:
         apply_recovery_fix()
     apply_highwater_fix()
+    apply_missing_topic_fix()
     register_sqlite_store()
     apply_changelog_reset_fix()
     worker.datadir.mkdir(parents=True, exist_ok=True)
