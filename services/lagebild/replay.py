@@ -29,6 +29,7 @@ from lagebild.kafka.topics import ensure_topics
 from lagebild.processes import ServiceProcess, http_get, http_json
 
 POLL_S = 0.2
+PRODUCED, CONSUMED = "lagebild_events_produced_total", "lagebild_events_consumed_total"
 
 
 async def count_messages(kafka: KafkaSettings, topic: str, idle_s: float = 1.0) -> int:
@@ -91,6 +92,7 @@ def run_replay(settings: CliSettings, timeout_s: float, keep: bool) -> dict[str,
         env |= topic_env(prefix, topics) | {f"{prefix}APP_ID": f"lagebild-{module}-replay-{tag}"}
         services.append(ServiceProcess(module, env, port, workdir / f"{module}.log"))
     extractor, aggregator = services
+    aggregator_metrics = aggregator.base_url + "/metrics"
     deadline = time.monotonic() + timeout_s
     try:
         for service in services:
@@ -98,7 +100,7 @@ def run_replay(settings: CliSettings, timeout_s: float, keep: bool) -> dict[str,
         for service in services:
             service.wait_ready(timeout=max(1.0, deadline - time.monotonic()))
         with tqdm(total=total, unit="article", file=sys.stderr) as bar:
-            done = 0
+            done = polls = 0
             while done < total:
                 if time.monotonic() > deadline:
                     raise TimeoutError(f"replay read {done} of {total} articles in {timeout_s} s")
@@ -106,18 +108,27 @@ def run_replay(settings: CliSettings, timeout_s: float, keep: bool) -> dict[str,
                     done = int(
                         _metric(extractor.base_url + "/metrics", "lagebild_articles_consumed_total")
                     )
+                # Scraping the aggregator while it works keeps its running totals built as the
+                # table grows; a first scrape after the whole replay builds them from a scan of
+                # every incident (seconds at 100k articles, longer than a scrape may take).
+                if polls % 10 == 0:
+                    with contextlib.suppress(urllib.error.URLError, OSError):
+                        _metric(aggregator_metrics, CONSUMED)
+                polls += 1
                 bar.update(done - bar.n)
                 time.sleep(POLL_S)
         # Then every event the extractor produced must have reached the aggregator.
         while True:
-            produced = _metric(extractor.base_url + "/metrics", "lagebild_events_produced_total")
-            consumed = _metric(aggregator.base_url + "/metrics", "lagebild_events_consumed_total")
-            if consumed >= produced:
+            produced = consumed = -1.0
+            with contextlib.suppress(urllib.error.URLError, OSError):  # busy: ask again
+                produced = _metric(extractor.base_url + "/metrics", PRODUCED)
+                consumed = _metric(aggregator_metrics, CONSUMED)
+            if produced >= 0 and consumed >= produced:
                 break
             if time.monotonic() > deadline:
                 raise TimeoutError(f"aggregator consumed {consumed} of {produced} events")
             time.sleep(POLL_S)
-        counters: dict[str, int] = http_json(aggregator.base_url + "/counters")["counters"]
+        counters: dict[str, int] = http_json(aggregator.base_url + "/counters", 30.0)["counters"]
         if keep:
             from lagebild.runtime import wait_for_signal
 
