@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
+from pathlib import Path
 
 import pytest
 
+from lagebild import batch_replay
+from lagebild.broker import EmbeddedBroker
+from lagebild.kafka.clients import start_producer
+from lagebild.kafka.config import KafkaSettings, TopicSettings
+from lagebild.kafka.topics import ensure_topics
 from lagebild.processes import http_json
 from tests.integration.conftest import FIXTURES, Pipeline, metric_sum, wait_for
 
@@ -42,3 +50,32 @@ def test_replay_reaches_the_live_totals(pipeline: Pipeline) -> None:
     rebuilt = json.loads(result.stdout.decode().strip().splitlines()[-1])
     assert rebuilt["counters"] == expected
     assert rebuilt["articles"] == 7 and rebuilt["dead_letters"] == {}
+
+
+def test_batch_read_does_not_stop_while_extraction_is_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The reader pauses while the pool is behind (bounded read-ahead); that pause is not the
+    topic being idle. Counting it as idle ended a 100k-article read after ~18 % of the topic."""
+    monkeypatch.setattr(batch_replay, "READ_BATCH", 10)  # many batches ...
+    monkeypatch.setattr(batch_replay, "READ_AHEAD", 1)  # ... and a queue that fills at once
+    with EmbeddedBroker(log_file=tmp_path / "broker.log") as broker:
+        kafka = KafkaSettings(bootstrap_servers=broker.bootstrap_servers)
+        topics = TopicSettings(articles="articles.slow-read")
+        asyncio.run(ensure_topics(kafka, topics))
+        asyncio.run(_send(kafka, topics.articles, 60))
+        read = 0
+        for batch in batch_replay.read_topic(kafka, topics.articles, idle_s=0.5):
+            read += len(batch)
+            time.sleep(1.0)  # a slow pool: the reader waits on the full queue (> idle_s)
+    assert read == 60
+
+
+async def _send(kafka: KafkaSettings, topic: str, count: int) -> None:
+    producer = await start_producer(kafka)
+    try:
+        for i in range(count):
+            await producer.send(topic, b"{}", key=str(i).encode())
+        await producer.flush()
+    finally:
+        await producer.stop()
