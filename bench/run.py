@@ -674,6 +674,7 @@ def markdown(results: dict[str, Any]) -> str:
                         if "equals_streaming" in m
                         else ""
                     )
+                    + (f" Articles read: {m['articles_read']}." if "articles_read" in m else "")
                 )
         lines.append("")
     for name, summary in results.get("profile", {}).items():
@@ -932,7 +933,11 @@ def run_replay_phase(
         started = time.monotonic()
         rebuilt = batch_replay(bench.kafka, topics.articles)
         out["batch"] = _replay_figures(args.replay_count, time.monotonic() - started)
-        out["batch"] |= {"counters": rebuilt.counters, "workers": os.cpu_count()}
+        out["batch"] |= {
+            "counters": rebuilt.counters,
+            "workers": os.cpu_count(),
+            "articles_read": rebuilt.articles,  # all of them, or the figure means nothing
+        }
         if "streaming" in out:
             out["batch"]["equals_streaming"] = rebuilt.counters == out["streaming"]["counters"]
     return out

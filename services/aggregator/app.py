@@ -160,11 +160,13 @@ async def aggregate_events(stream: Any) -> None:
         # cannot double-count (see apply_event).
         try:
             applied = apply_event(store, item, message.partition)
+            # Before any await: a scrape in between could build the running totals from a
+            # table that already holds this change, which would then be counted twice.
+            if applied.result in ("created", "updated") and applied.incident is not None:
+                owned.applied(message.partition, applied.previous, applied.incident)
         finally:
             await table.flush()  # the event's table records, in write order
         metrics.events.labels(applied.result).inc()
-        if applied.result in ("created", "updated") and applied.incident is not None:
-            owned.applied(message.partition, applied.previous, applied.incident)
         if applied.incident is not None:
             # Also sent for duplicates: a crash after the table write but before this send
             # would otherwise lose the update; consumers dedupe on (incident_id, event_id).
