@@ -148,6 +148,10 @@ def _check_sent(sent: Any) -> None:
 @app.agent(events_topic)
 async def aggregate_events(stream: Any) -> None:
     async for event in stream.events():
+        # Let the web server and faust's timers run: with a backlog, the stream hands over
+        # buffered events and the producer accepts sends without suspending, so this loop
+        # kept the event loop to itself (a /metrics scrape waited over 15 s in the soak).
+        await asyncio.sleep(0)
         message = event.message
         try:
             item = EventAdapter.validate_json(message.value or b"")

@@ -105,6 +105,7 @@ def _check_sent(sent: Any) -> None:
 @app.agent(articles_topic)
 async def extract_articles(stream: Any) -> None:
     async for event in stream.events():
+        await asyncio.sleep(0)  # let the web server and timers run (see aggregator.app)
         message = event.message
         try:
             article = parse_article(
