@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Iterator
-from typing import Any, cast
+from typing import Any
 
 from faust.web import Request, Response, View
 from pydantic import ValidationError
@@ -16,6 +16,7 @@ from aggregator.settings import AggregatorSettings
 from aggregator.store import TableStore
 from aggregator.totals import OwnedTotals
 from lagebild.aggregation import Incident, Totals, apply_event
+from lagebild.kafka.direct_send import DirectSender
 from lagebild.kafka.dlq import dlq_headers
 from lagebild.kafka.faust_app import add_standard_pages, make_app
 from lagebild.kafka.lag import register_consumer_lag
@@ -43,6 +44,7 @@ dlq_topic = app.topic(settings.topics.dlq, key_serializer="raw", value_serialize
 updates_topic = app.topic(
     settings.topics.incident_updates, key_serializer="raw", value_serializer="raw"
 )
+updates = DirectSender(updates_topic)  # (not faust's Topic.send: see lagebild.kafka.direct_send)
 
 # Index and incident records (see aggregator/store.py). Co-partitioned with the events topic
 # (same key, same partition count): the worker that owns an events partition owns its incidents.
@@ -118,33 +120,6 @@ async def dead_letter(message: Any, error: ValidationError) -> None:
     )
 
 
-async def send_update(key: bytes, value: bytes) -> None:
-    """Hand one incident update to the app's producer, bypassing faust's Topic.send (its
-    wrappers and sensors cost more than the send; see extractor.app.publish_event). faust
-    flushes this producer before it commits source offsets."""
-    if not _updates_declared:
-        await _declare_updates_topic()
-    sent = await app.producer.send(
-        settings.topics.incident_updates, key, value, partition=None, timestamp=None, headers=None
-    )
-    cast(asyncio.Future, sent).add_done_callback(_check_sent)
-
-
-_updates_declared = False
-
-
-async def _declare_updates_topic() -> None:
-    # Topic.send creates a missing topic with the app's partition count; keep that behaviour.
-    global _updates_declared
-    await updates_topic.maybe_declare()
-    _updates_declared = True
-
-
-def _check_sent(sent: Any) -> None:
-    if not sent.cancelled() and (error := sent.exception()) is not None:
-        log.error("incident update to %s failed: %r", settings.topics.incident_updates, error)
-
-
 @app.agent(events_topic)
 async def aggregate_events(stream: Any) -> None:
     async for event in stream.events():
@@ -177,7 +152,7 @@ async def aggregate_events(stream: Any) -> None:
             update = incident_update(
                 applied.incident, item.event_id, item.article_id, applied.result
             )
-            await send_update(item.incident_key.encode(), update)
+            await updates.send(item.incident_key.encode(), update)
 
 
 def _summary(incident: Incident) -> dict[str, Any]:

@@ -6,13 +6,14 @@ import asyncio
 import datetime as dt
 import logging
 import time
-from typing import Any, cast
+from typing import Any
 
 from extractor.metrics import ExtractorMetrics
 from extractor.revisions import RevisionTracker, TableRevisions
 from extractor.settings import ExtractorSettings
 from lagebild.extraction.budget import ExtractionTimeout, extract_within_budget
 from lagebild.ingest import InvalidArticle, parse_article
+from lagebild.kafka.direct_send import DirectSender
 from lagebild.kafka.dlq import dlq_headers
 from lagebild.kafka.faust_app import add_standard_pages, make_app
 from lagebild.kafka.lag import register_consumer_lag
@@ -37,6 +38,8 @@ articles_topic = app.topic(
 events_topic = app.topic(
     settings.topics.events, key_serializer="raw", value_serializer="raw", internal=False
 )
+# Events go through the app's producer, not faust's Topic.send (see lagebild.kafka.direct_send).
+events = DirectSender(events_topic, on_failure=metrics.send_failures.inc)
 dlq_topic = app.topic(settings.topics.dlq, key_serializer="raw", value_serializer="raw")
 revisions: RevisionTracker | TableRevisions
 if settings.worker.store.startswith("memory:"):
@@ -68,38 +71,6 @@ async def dead_letter(message: Any, stage: str, error: InvalidArticle) -> None:
     metrics.dead_letters.labels(stage, error.reason).inc()
     metrics.articles.labels("dead_lettered").inc()
     log.warning("dead letter %s@%s/%s: %s", message.topic, message.partition, message.offset, error)
-
-
-async def publish_event(key: bytes, value: bytes) -> None:
-    """Hand one event to the app's producer, bypassing faust's Topic.send.
-
-    Topic.send wraps every message in pending/future objects and sensor calls: about 3 % of the
-    worker's CPU at saturation (py-spy). Delivery is unchanged: faust flushes this same producer
-    before it commits source offsets, so no offset is committed while its events are in flight.
-    A send that fails for good (after the producer's retries) is counted and logged.
-    """
-    if not _declared:
-        await _declare_events_topic()
-    sent = await app.producer.send(
-        settings.topics.events, key, value, partition=None, timestamp=None, headers=None
-    )
-    cast(asyncio.Future, sent).add_done_callback(_check_sent)
-
-
-_declared = False
-
-
-async def _declare_events_topic() -> None:
-    # Topic.send creates a missing topic with the app's partition count; keep that behaviour.
-    global _declared
-    await events_topic.maybe_declare()
-    _declared = True
-
-
-def _check_sent(sent: Any) -> None:
-    if not sent.cancelled() and (error := sent.exception()) is not None:
-        metrics.send_failures.inc()
-        log.error("event send to %s failed: %r", settings.topics.events, error)
 
 
 @app.agent(articles_topic)
@@ -136,7 +107,7 @@ async def extract_articles(stream: Any) -> None:
         if result.truncated:
             metrics.truncated.inc()
         for item in result.events:
-            await publish_event(item.incident_key.encode(), item.model_dump_json().encode())
+            await events.send(item.incident_key.encode(), item.model_dump_json().encode())
             metrics.events.labels(item.type).inc()
         if not result.supported:  # not German or English: passed through, counted
             metrics.articles.labels("unsupported_language").inc()
