@@ -183,12 +183,17 @@ def cmd_broker(args: argparse.Namespace, settings: CliSettings) -> int:
 def cmd_replay(args: argparse.Namespace, settings: CliSettings) -> int:
     from lagebild.replay import run_replay
 
-    if args.batch:
+    if args.batch or args.from_events:
         from dataclasses import asdict
 
         from lagebild.batch_replay import batch_replay
 
-        rebuilt = batch_replay(settings.kafka, settings.topics.articles, workers=args.workers)
+        if args.from_events:
+            from lagebild.event_replay import events_replay
+
+            rebuilt = events_replay(settings.kafka, settings.topics.events)
+        else:
+            rebuilt = batch_replay(settings.kafka, settings.topics.articles, workers=args.workers)
         print(orjson.dumps(asdict(rebuilt)).decode())
         return 0
     started = time.monotonic()
@@ -275,6 +280,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="no workers: extract in a process pool and fold in memory, print the counters",
     )
     p.add_argument("--workers", type=int, default=None, help="--batch pool size (default: cores)")
+    p.add_argument(
+        "--from-events",
+        action="store_true",
+        help="no extraction: fold the events topic again in memory (implies --batch)",
+    )
     p.set_defaults(func=cmd_replay)
 
     p = sub.add_parser("demo", help="embedded broker + workers + sample articles + live counters")

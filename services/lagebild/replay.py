@@ -74,9 +74,14 @@ def replay_topics(topics: TopicSettings, tag: str) -> TopicSettings:
     )
 
 
-def run_replay(settings: CliSettings, timeout_s: float, keep: bool) -> dict[str, int]:
-    """Run the replay to completion; returns the rebuilt headline counters."""
-    tag = time.strftime("%Y%m%d%H%M%S")
+def run_replay(
+    settings: CliSettings, timeout_s: float, keep: bool, tag: str | None = None
+) -> dict[str, int]:
+    """Run the replay to completion; returns the rebuilt headline counters.
+
+    Its output topics are named after ``tag`` (default: the time), see :func:`replay_topics`.
+    """
+    tag = tag or time.strftime("%Y%m%d%H%M%S")
     topics = replay_topics(settings.topics, tag)
     kafka = settings.kafka
     asyncio.run(ensure_topics(kafka, topics))

@@ -15,6 +15,7 @@ from lagebild.kafka.clients import start_producer
 from lagebild.kafka.config import KafkaSettings, TopicSettings
 from lagebild.kafka.topics import ensure_topics
 from lagebild.processes import http_json
+from lagebild.replay import CONSUMED
 from tests.integration.conftest import FIXTURES, Pipeline, metric_sum, wait_for
 
 pytestmark = pytest.mark.integration
@@ -50,6 +51,14 @@ def test_replay_reaches_the_live_totals(pipeline: Pipeline) -> None:
     rebuilt = json.loads(result.stdout.decode().strip().splitlines()[-1])
     assert rebuilt["counters"] == expected
     assert rebuilt["articles"] == 7 and rebuilt["dead_letters"] == {}
+
+    # The live events topic folded again, without extraction.
+    result = pipeline.cli("replay", "--from-events", timeout=120)
+    assert result.returncode == 0, result.stderr.decode()[-2000:]
+    refolded = json.loads(result.stdout.decode().strip().splitlines()[-1])
+    assert refolded["counters"] == expected
+    assert refolded["events"] == metric_sum(pipeline.aggregator_metrics(), CONSUMED)
+    assert refolded["dead_letters"] == {}
 
 
 def test_batch_read_does_not_stop_while_extraction_is_behind(
