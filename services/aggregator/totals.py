@@ -44,13 +44,15 @@ class OwnedTotals:
             return running.totals()
         for partition in set(self._partitions) - active:
             del self._partitions[partition]
+        missing = active - set(self._partitions)
+        if missing:
+            # One scan for all of them: each scan reads every key of the table.
+            built = {partition: RunningTotals() for partition in missing}
+            for incident in self._scan(missing):
+                built[incident.partition].add(incident)
+            self._partitions.update(built)
+            self.builds += len(built)
         combined = RunningTotals()
         for partition in sorted(active):
-            if partition not in self._partitions:
-                built = RunningTotals()
-                for incident in self._scan({partition}):
-                    built.add(incident)
-                self._partitions[partition] = built
-                self.builds += 1
             combined.merge(self._partitions[partition])
         return combined.totals()

@@ -33,6 +33,7 @@ def test_running_totals_match_a_recount_through_assignment_changes() -> None:
             # First scrape half-way: both partitions are built from the table once.
             assert owned.totals({0, 1}, stable=True) == summarize(store.incidents.values())
             assert owned.builds == 2
+            assert scans == [{0, 1}], "one scan of the table builds both partitions"
     everything = summarize(store.incidents.values())
     assert owned.totals({0, 1}, stable=True) == everything
     assert owned.builds == 2, "events after the first build must not cause a rescan"
