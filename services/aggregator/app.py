@@ -16,6 +16,7 @@ from aggregator.settings import AggregatorSettings
 from aggregator.store import TableStore
 from aggregator.totals import OwnedTotals
 from lagebild.aggregation import Incident, Totals, apply_event
+from lagebild.kafka.delivery import DeliveryGuard
 from lagebild.kafka.direct_send import DirectSender
 from lagebild.kafka.dlq import dlq_headers
 from lagebild.kafka.faust_app import add_standard_pages, make_app
@@ -44,7 +45,27 @@ dlq_topic = app.topic(settings.topics.dlq, key_serializer="raw", value_serialize
 updates_topic = app.topic(
     settings.topics.incident_updates, key_serializer="raw", value_serializer="raw"
 )
-updates = DirectSender(updates_topic)  # (not faust's Topic.send: see lagebild.kafka.direct_send)
+
+
+async def undeliverable(message: Any, error: BaseException) -> None:
+    """An event's incident update can never be delivered: the event goes to the DLQ."""
+    headers = dlq_headers(
+        topic=message.topic,
+        partition=message.partition,
+        offset=message.offset,
+        stage="send",
+        reason="update_undeliverable",
+        error=error,
+    )
+    await dead_letters.send(message.key, message.value, source=message, headers=headers)
+
+
+# An event's offset is committed only once its incident update (or its dead letter) is
+# delivered; failed sends are retried (see lagebild.kafka.delivery). Not faust's Topic.send:
+# see lagebild.kafka.direct_send. (The table's changelog records go their own way: changelog.py.)
+delivery = DeliveryGuard(app, dead_letter=undeliverable)
+updates = DirectSender(updates_topic, delivery)
+dead_letters = DirectSender(dlq_topic, delivery)
 
 # Index and incident records (see aggregator/store.py). Co-partitioned with the events topic
 # (same key, same partition count): the worker that owns an events partition owns its incidents.
@@ -105,19 +126,16 @@ def incident_update(incident: Incident, event_id: str, article_id: str, result: 
 
 
 async def dead_letter(message: Any, error: ValidationError) -> None:
-    await dlq_topic.send(
-        key=message.key,
-        value=message.value,
-        headers=dlq_headers(
-            topic=message.topic,
-            partition=message.partition,
-            offset=message.offset,
-            stage="aggregate",
-            reason="invalid_event",
-            error=error,
-            detail=str(error)[:1_000],
-        ),
+    headers = dlq_headers(
+        topic=message.topic,
+        partition=message.partition,
+        offset=message.offset,
+        stage="aggregate",
+        reason="invalid_event",
+        error=error,
+        detail=str(error)[:1_000],
     )
+    await dead_letters.send(message.key, message.value, source=message, headers=headers)
 
 
 @app.agent(events_topic)
@@ -152,7 +170,7 @@ async def aggregate_events(stream: Any) -> None:
             update = incident_update(
                 applied.incident, item.event_id, item.article_id, applied.result
             )
-            await updates.send(item.incident_key.encode(), update)
+            await updates.send(item.incident_key.encode(), update, source=message)
 
 
 def _summary(incident: Incident) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from extractor.revisions import RevisionTracker, TableRevisions
 from extractor.settings import ExtractorSettings
 from lagebild.extraction.budget import ExtractionTimeout, extract_within_budget
 from lagebild.ingest import InvalidArticle, parse_article
+from lagebild.kafka.delivery import DeliveryGuard
 from lagebild.kafka.direct_send import DirectSender
 from lagebild.kafka.dlq import dlq_headers
 from lagebild.kafka.faust_app import add_standard_pages, make_app
@@ -25,7 +26,13 @@ settings = ExtractorSettings()
 metrics = ExtractorMetrics()
 # A 5 ms linger batches the event sends of consecutive articles into one produce request
 # (faust's default, 0, sent one request per message: measured in `make bench`).
-app = make_app(settings.app_id, settings.kafka, settings.worker, producer_linger=0.005)
+app = make_app(
+    settings.app_id,
+    settings.kafka,
+    settings.worker,
+    producer_linger=0.005,
+    producer_request_timeout=settings.worker.producer_request_timeout_s,
+)
 
 articles_topic = app.topic(
     settings.topics.articles,
@@ -38,9 +45,34 @@ articles_topic = app.topic(
 events_topic = app.topic(
     settings.topics.events, key_serializer="raw", value_serializer="raw", internal=False
 )
-# Events go through the app's producer, not faust's Topic.send (see lagebild.kafka.direct_send).
-events = DirectSender(events_topic, on_failure=metrics.send_failures.inc)
 dlq_topic = app.topic(settings.topics.dlq, key_serializer="raw", value_serializer="raw")
+
+
+async def undeliverable(message: Any, error: BaseException) -> None:
+    """An event of this article can never be delivered: the article goes to the DLQ."""
+    headers = dlq_headers(
+        topic=message.topic,
+        partition=message.partition,
+        offset=message.offset,
+        stage="send",
+        reason="event_undeliverable",
+        error=error,
+    )
+    await dead_letters.send(message.key, message.value, source=message, headers=headers)
+    metrics.dead_letters.labels("send", "event_undeliverable").inc()
+
+
+# An article's offset is committed only once its events (or its dead letter) are delivered;
+# failed sends are retried (see lagebild.kafka.delivery). Not faust's Topic.send: see
+# lagebild.kafka.direct_send.
+delivery = DeliveryGuard(
+    app,
+    dead_letter=undeliverable,
+    on_failure=metrics.send_failures.inc,
+    max_backoff_s=settings.send_retry_max_backoff_s,
+)
+events = DirectSender(events_topic, delivery)
+dead_letters = DirectSender(dlq_topic, delivery)
 revisions: RevisionTracker | TableRevisions
 if settings.worker.store.startswith("memory:"):
     revisions = RevisionTracker(settings.revision_memory)
@@ -67,7 +99,7 @@ async def dead_letter(message: Any, stage: str, error: InvalidArticle) -> None:
         error=error.__cause__ or error,
         detail=error.detail,
     )
-    await dlq_topic.send(key=message.key, value=message.value, headers=headers)
+    await dead_letters.send(message.key, message.value, source=message, headers=headers)
     metrics.dead_letters.labels(stage, error.reason).inc()
     metrics.articles.labels("dead_lettered").inc()
     log.warning("dead letter %s@%s/%s: %s", message.topic, message.partition, message.offset, error)
@@ -107,7 +139,9 @@ async def extract_articles(stream: Any) -> None:
         if result.truncated:
             metrics.truncated.inc()
         for item in result.events:
-            await events.send(item.incident_key.encode(), item.model_dump_json().encode())
+            await events.send(
+                item.incident_key.encode(), item.model_dump_json().encode(), source=message
+            )
             metrics.events.labels(item.type).inc()
         if not result.supported:  # not German or English: passed through, counted
             metrics.articles.labels("unsupported_language").inc()

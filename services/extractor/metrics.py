@@ -24,7 +24,9 @@ class ExtractorMetrics:
         )
         self.send_failures = Counter(
             "lagebild_event_send_failures_total",
-            "Events the producer could not deliver after its retries (lost unless replayed).",
+            "Sends of events or dead letters that failed after the producer's retries; each is "
+            "sent again (its article stays uncommitted) or, if it never can succeed, the "
+            "article is dead-lettered.",
             registry=self.registry,
         )
         self.dead_letters = Counter(

@@ -25,6 +25,12 @@ class ExtractorWorkerSettings(WorkerSettings):
 
     web_port: int = Field(default=6066, ge=0, le=65535)
     store: str = Field(default="memory://", pattern=r"^[a-z][a-z0-9+.-]*://")
+    producer_request_timeout_s: float = Field(
+        default=1200.0,
+        gt=0,
+        description="How long the producer retries a send before it reports it failed (faust's "
+        "default); the extractor then sends it again (lagebild.kafka.delivery).",
+    )
 
 
 class ExtractorSettings(BaseSettings):
@@ -37,6 +43,9 @@ class ExtractorSettings(BaseSettings):
     max_article_bytes: int = Field(default=DEFAULT_MAX_BYTES, ge=1)
     # Per-article extraction limits (see lagebild.extraction.budget), e.g. BUDGET__DEADLINE_S.
     budget: Budget = Field(default_factory=Budget)
+    send_retry_max_backoff_s: float = Field(
+        default=10.0, gt=0, description="Longest pause before a failed event send is retried."
+    )
     revision_memory: int = Field(
         default=100_000,
         ge=1,

@@ -1,39 +1,31 @@
 """Send to a faust topic through the app's producer, without faust's ``Topic.send``.
 
 ``Topic.send`` wraps every message in pending/future objects and sensor calls: about 3 % of a
-worker's CPU at saturation (py-spy). Delivery is unchanged: faust flushes this same producer
-before it commits source offsets, so no offset is committed while a send is in flight. A send
-that fails for good (after the producer's retries) is logged and reported to ``on_failure``.
+worker's CPU at saturation (py-spy). The records go through a
+:class:`~lagebild.kafka.delivery.DeliveryGuard`: the consumed message they are sent for is not
+committed before they are delivered (faust's own commit only flushes the producer, it does not
+check that the sends succeeded), and a failed send is retried.
 """
 
 from __future__ import annotations
 
-import asyncio
-import logging
-from collections.abc import Callable
-from typing import Any, cast
+from typing import Any
 
-log = logging.getLogger(__name__)
+from lagebild.kafka.delivery import DeliveryGuard
 
 
 class DirectSender:
-    def __init__(self, topic: Any, on_failure: Callable[[], None] | None = None) -> None:
-        self._topic = topic  # a faust Topic: its app's producer, its name, its declaration
-        self._on_failure = on_failure
-        self._declared = False
+    def __init__(self, topic: Any, guard: DeliveryGuard) -> None:
+        self._topic = topic  # a faust Topic: its name, its declaration
+        self._guard = guard
+        self._name = ""
 
-    async def send(self, key: bytes | None, value: bytes) -> None:
-        if not self._declared:
+    async def send(
+        self, key: bytes | None, value: bytes, *, source: Any, headers: Any = None
+    ) -> None:
+        """Send a record for ``source`` (the message being processed)."""
+        if not self._name:
             # Topic.send creates a missing topic with the app's partition count; so do we.
             await self._topic.maybe_declare()
-            self._declared = True
-        sent = await self._topic.app.producer.send(
-            self._topic.get_topic_name(), key, value, partition=None, timestamp=None, headers=None
-        )
-        cast(asyncio.Future, sent).add_done_callback(self._check)
-
-    def _check(self, sent: Any) -> None:
-        if not sent.cancelled() and (error := sent.exception()) is not None:
-            if self._on_failure is not None:
-                self._on_failure()
-            log.error("send to %s failed: %r", self._topic.get_topic_name(), error)
+            self._name = self._topic.get_topic_name()
+        await self._guard.send(self._name, key, value, source=source, headers=headers)
