@@ -33,6 +33,7 @@ Figure rules (per figure: launched, shot down, diverted, hit, killed, injured):
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import re
 from collections.abc import Iterable
@@ -40,6 +41,7 @@ from typing import Literal, Protocol
 
 from pydantic import BaseModel, Field
 
+from lagebild.aggregation.copying import replaced
 from lagebild.aggregation.index import (
     DATE_TOLERANCE,
     Bucket,
@@ -121,7 +123,11 @@ class FigureFold(BaseModel):
 
     @classmethod
     def of(cls, published_at: str, event_id: str, value: int, is_update: bool) -> FigureFold:
-        return cls(low=value, high=value).add(published_at, event_id, value, is_update)
+        # What ``cls(low=value, high=value).add(...)`` gives, built once: an update is the
+        # base and leaves nothing after it, a plain figure is the staircase's one point.
+        if is_update:
+            return cls(low=value, high=value, base=(published_at, event_id, value), later=[])
+        return cls(low=value, high=value, base=None, later=[(published_at, value)])
 
     def add(self, published_at: str, event_id: str, value: int, is_update: bool) -> FigureFold:
         base = self.base
@@ -135,8 +141,15 @@ class FigureFold(BaseModel):
             )
         if base is not None:
             later = [(t, v) for t, v in later if t > base[0]]
-        return FigureFold(
-            low=min(self.low, value), high=max(self.high, value), base=base, later=later
+        # Every part is built from valid parts above: no need to validate them again.
+        return replaced(
+            self,
+            {
+                "low": min(self.low, value),
+                "high": max(self.high, value),
+                "base": base,
+                "later": later,
+            },
         )
 
     def range(self) -> FigureRange:
@@ -246,10 +259,15 @@ class Applied(BaseModel):
 
 def region_label(codes: list[str]) -> str:
     """A bounded label: one ISO 3166-2 code, 'multiple', or 'unknown'."""
-    valid = sorted({c for c in codes if _REGION_CODE.match(c)})
-    if not valid:
-        return "unknown"
-    return valid[0] if len(valid) == 1 else "multiple"
+    # One pass, no set or sort: only whether a second distinct valid code exists matters.
+    label = None
+    for code in codes:
+        if _REGION_CODE.match(code):
+            if label is None:
+                label = code
+            elif code != label:
+                return "multiple"
+    return "unknown" if label is None else label
 
 
 def _weapons_compatible(a: str, b: str) -> bool:
@@ -310,27 +328,34 @@ def _location(event: AnyEvent) -> tuple[str, str | None]:
     )
 
 
-def _date_distance(entry: IndexEntry, date: str | None) -> dt.timedelta | None:
-    """Distance between dates, None if incompatible; undated reports join the latest."""
-    if date is None or entry.date is None:
-        return dt.timedelta(0)
-    gap = abs(dt.date.fromisoformat(entry.date) - dt.date.fromisoformat(date))
-    return gap if gap <= DATE_TOLERANCE else None
+# Dates are compared as day numbers: whole days, so within the tolerance iff within its days.
+_TOLERANCE_DAYS = DATE_TOLERANCE // dt.timedelta(days=1)
+
+
+# Matching compares every candidate's date: parse each ISO date once (a few thousand days).
+@functools.lru_cache(maxsize=4096)
+def _day(date: str) -> int:
+    return dt.date.fromisoformat(date).toordinal()
 
 
 def _match(entries: Iterable[IndexEntry], event: AnyEvent, report: Report) -> IndexEntry | None:
-    candidates = []
+    day = _day(report.date) if report.date is not None else None
+    attack = isinstance(event, AttackEvent)
+    best: tuple[int, int] | None = None
+    chosen = None
     for entry in entries:
-        distance = _date_distance(entry, report.date)
-        if distance is None:
+        # Distance between dates in days; undated reports (or incidents) join the latest.
+        distance = 0 if day is None or entry.date is None else abs(_day(entry.date) - day)
+        if distance > _TOLERANCE_DAYS:
             continue
-        if isinstance(event, AttackEvent) and not _weapons_compatible(
-            entry.weapon_class, report.weapon_class
-        ):
+        if attack and not _weapons_compatible(entry.weapon_class, report.weapon_class):
             continue
-        # Closest date first; ties go to the most recently created incident.
-        candidates.append((distance, -entry.seq, entry))
-    return min(candidates, key=lambda c: (c[0], c[1]))[2] if candidates else None
+        # Closest date first; ties go to the most recently created incident (the first
+        # such entry read, as min() picks).
+        rank = (distance, -entry.seq)
+        if best is None or rank < best:
+            best, chosen = rank, entry
+    return chosen
 
 
 def _entry(incident: Incident, seq: int) -> IndexEntry:
@@ -358,8 +383,9 @@ def _add_report(incident: Incident, report: Report, partition: int) -> Incident:
     sources = incident.sources
     if len(sources) < SENTENCES_KEPT:
         sources = [*sources, report]
-    return incident.model_copy(
-        update={
+    return replaced(
+        incident,
+        {
             # The earliest reported day: "overnight" reports dated the morning after join it.
             "date": min(dates) if dates else None,
             "last": max(dates) if dates else None,
@@ -372,7 +398,7 @@ def _add_report(incident: Incident, report: Report, partition: int) -> Incident:
             "last_event_id": report.event_id,
             "sources": sources,
             "partition": partition,
-        }
+        },
     )
 
 

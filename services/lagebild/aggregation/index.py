@@ -20,14 +20,19 @@ shard the entry belongs to, the shard it left, then the head if its count or mon
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import operator
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
 from pydantic import BaseModel, Field
 
+from lagebild.aggregation.copying import replaced
+
 DATE_TOLERANCE = dt.timedelta(days=1)
 UNDATED = "undated"
+_seq = operator.attrgetter("seq")
 
 
 class IndexEntry(BaseModel):
@@ -71,13 +76,19 @@ def shard_month(date: str | None) -> str:
 
 def months_near(date: str) -> list[str]:
     """The months of every day within ``DATE_TOLERANCE`` of ``date``."""
+    return list(_months_near(date))
+
+
+# Every event of a day asks again: remembered (a few thousand days, ~200 bytes each).
+@functools.lru_cache(maxsize=4096)
+def _months_near(date: str) -> tuple[str, ...]:
     day = dt.date.fromisoformat(date)
     first, last = day - DATE_TOLERANCE, day + DATE_TOLERANCE
     months = []
     while first <= last:
         months.append(first.isoformat()[:7])
         first = (first.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
-    return months
+    return tuple(months)
 
 
 @dataclass
@@ -97,7 +108,7 @@ class Bucket:
         else:
             # Read whether or not the head lists them: a crash can leave a shard written
             # before the head (see apply_event).
-            months = months_near(date) + ([UNDATED] if UNDATED in index.months else [])
+            months = [*_months_near(date), *([UNDATED] if UNDATED in index.months else [])]
         shards = {}
         for month in months:
             shard = store.get_shard(key, month)
@@ -116,18 +127,20 @@ class Bucket:
         home = self.shards.get(month) or store.get_shard(key, month)
         if home is None:
             home = IndexShard(key=key, month=month)
-        if entry not in home.entries:
+        # ``entry not in home.entries``, comparing ids first: model equality on every entry of
+        # the shard was a hot spot, and an entry can only equal one with its id.
+        if not any(e.id == entry.id and e == entry for e in home.entries):
             others = [e for e in home.entries if e.id != entry.id]
-            entries = sorted([*others, entry], key=lambda e: e.seq)
-            store.put_shard(home.model_copy(update={"entries": entries}))
+            entries = sorted([*others, entry], key=_seq)
+            store.put_shard(replaced(home, {"entries": entries}))
         for other, shard in self.shards.items():
             if other != month and any(e.id == entry.id for e in shard.entries):
                 kept = [e for e in shard.entries if e.id != entry.id]
-                store.put_shard(shard.model_copy(update={"entries": kept}))
+                store.put_shard(replaced(shard, {"entries": kept}))
         if entry.seq >= self.index.count or month not in self.index.months:
             count = max(self.index.count, entry.seq + 1)
             months = sorted({*self.index.months, month})
-            store.put_index(self.index.model_copy(update={"count": count, "months": months}))
+            store.put_index(replaced(self.index, {"count": count, "months": months}))
 
 
 def _migrate(store: IndexStore, legacy: BucketIndex) -> BucketIndex:
