@@ -77,8 +77,14 @@ incidents_table = app.Table(
     key_type=bytes,
     value_type=bytes,
 )
+
+
+def changelog_failed() -> None:
+    metrics.changelog_failures.inc()  # (defined below: the metrics read the totals, this table)
+
+
 # Written only through DirectTable: its records go straight to the producer (see changelog.py).
-table = DirectTable(incidents_table)
+table = DirectTable(incidents_table, on_failure=changelog_failed)
 store = TableStore(table, settings.decoded_cache)
 
 

@@ -44,7 +44,7 @@ log = logging.getLogger("lagebild.aggregator")
 class DirectTable(MutableMapping[bytes, bytes]):
     """A faust table of raw bytes keys and values, written only inside the agent."""
 
-    def __init__(self, table: Any) -> None:
+    def __init__(self, table: Any, on_failure: Callable[[], None] | None = None) -> None:
         if table.app.in_transaction:  # exactly-once would persist offsets on commit instead
             raise ValueError("DirectTable supports at-least-once processing only")
         self._table = table
@@ -55,6 +55,7 @@ class DirectTable(MutableMapping[bytes, bytes]):
         self._acknowledge: Callable[[TP, int, bytes], None]
         self._topic = ""
         self.send_failures = 0
+        self._on_failure = on_failure
 
     def _bind(self) -> None:
         """Resolve the store once faust has created it (the table creates it on first use)."""
@@ -124,6 +125,8 @@ class DirectTable(MutableMapping[bytes, bytes]):
         error = sent.exception()
         if error is not None:
             self.send_failures += 1
+            if self._on_failure is not None:
+                self._on_failure()
             log.warning("changelog record of %r not acknowledged: %r", key, error)
             return
         metadata = sent.result()

@@ -92,4 +92,11 @@ class AggregatorMetrics:
             ["result"],  # created | updated | duplicate | dead_lettered
             registry=self.registry,
         )
+        self.changelog_failures = Counter(
+            "lagebild_changelog_send_failures_total",
+            "Incidents-table changelog records the producer gave up on (not retried: the table "
+            "is intact on this worker, but a worker recovering from the changelog would miss "
+            "the change).",
+            registry=self.registry,
+        )
         self.registry.register(SituationCollector(owned_totals))

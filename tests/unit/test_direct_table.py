@@ -92,7 +92,8 @@ class Harness:
             self.store._part(partition)
         self.producer = Producer()
         self.app.producer = self.producer  # type: ignore[assignment]
-        self.table = DirectTable(self.faust_table)
+        self.reported: list[None] = []  # on_failure calls (the worker's failure counter)
+        self.table = DirectTable(self.faust_table, on_failure=lambda: self.reported.append(None))
 
     @contextmanager
     def event(self, partition: int) -> Iterator[None]:
@@ -150,6 +151,7 @@ def test_a_failed_send_is_stored_with_the_next_acknowledged_record(harness: Harn
             await harness.table.flush()
         await harness.producer.acknowledge(fail=frozenset({b"a"}))
         assert harness.table.send_failures == 1
+        assert len(harness.reported) == 1
         # As with faust's own sends (see the SQLite store): the file never claims an offset
         # without every change written before it.
         assert harness.stored() == {b"a": b"A", b"b": b"B", b"c": b"C"}
