@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import gc
 import os
 import threading
 import time
@@ -40,6 +41,10 @@ CHUNK = 64  # articles per pool task: amortises pickling and scheduling
 IN_FLIGHT_PER_WORKER = 4  # chunks queued per process, bounds memory while reading ahead
 READ_BATCH = 2_000  # records per fetch call
 READ_AHEAD = 8  # fetched batches waiting for the pool
+# The fold keeps every incident in memory; the collector's full passes over that ever larger
+# heap took about 45 % of the fold's time (measured on 20k events). Freezing what is held every
+# so many events takes it out of those passes (the fold builds no reference cycles).
+FREEZE_EVERY = 10_000  # events
 
 Payload = tuple[bytes | None, str | None]  # message value, declared charset
 
@@ -94,6 +99,7 @@ class Folder:
         self.events = 0
         self.dead_letters: Counter[str] = Counter()
         self.unsupported = 0
+        self._unfrozen = 0
 
     def add(self, articles: int, chunk: ChunkResult) -> None:
         self.articles += articles
@@ -101,7 +107,11 @@ class Folder:
         self.unsupported += chunk.unsupported
         for event in chunk.events:
             apply_event(self.store, event, partition=0)
-            self.events += 1
+        self.events += len(chunk.events)
+        self._unfrozen += len(chunk.events)
+        if self._unfrozen >= FREEZE_EVERY:
+            gc.freeze()
+            self._unfrozen = 0
 
     def result(self, seconds: float) -> Rebuilt:
         incidents = list(self.store.incidents.values())
