@@ -18,7 +18,7 @@ from aggregator.totals import OwnedTotals
 from lagebild.aggregation import Incident, Totals, apply_event
 from lagebild.kafka.delivery import DeliveryGuard
 from lagebild.kafka.direct_send import DirectSender
-from lagebild.kafka.dlq import dlq_headers
+from lagebild.kafka.dlq import headers_for
 from lagebild.kafka.faust_app import add_standard_pages, make_app
 from lagebild.kafka.lag import register_consumer_lag
 from lagebild.models import EventAdapter, IncidentUpdate
@@ -49,14 +49,7 @@ updates_topic = app.topic(
 
 async def undeliverable(message: Any, error: BaseException) -> None:
     """An event's incident update can never be delivered: the event goes to the DLQ."""
-    headers = dlq_headers(
-        topic=message.topic,
-        partition=message.partition,
-        offset=message.offset,
-        stage="send",
-        reason="update_undeliverable",
-        error=error,
-    )
+    headers = headers_for(message, stage="send", reason="update_undeliverable", error=error)
     await dead_letters.send(message.key, message.value, source=message, headers=headers)
 
 
@@ -132,14 +125,8 @@ def incident_update(incident: Incident, event_id: str, article_id: str, result: 
 
 
 async def dead_letter(message: Any, error: ValidationError) -> None:
-    headers = dlq_headers(
-        topic=message.topic,
-        partition=message.partition,
-        offset=message.offset,
-        stage="aggregate",
-        reason="invalid_event",
-        error=error,
-        detail=str(error)[:1_000],
+    headers = headers_for(
+        message, stage="aggregate", reason="invalid_event", error=error, detail=str(error)[:1_000]
     )
     await dead_letters.send(message.key, message.value, source=message, headers=headers)
 

@@ -15,7 +15,7 @@ from lagebild.extraction.budget import ExtractionTimeout, extract_within_budget
 from lagebild.ingest import InvalidArticle, parse_article
 from lagebild.kafka.delivery import DeliveryGuard
 from lagebild.kafka.direct_send import DirectSender
-from lagebild.kafka.dlq import dlq_headers
+from lagebild.kafka.dlq import headers_for
 from lagebild.kafka.faust_app import add_standard_pages, make_app
 from lagebild.kafka.lag import register_consumer_lag
 from lagebild.sanitize import charset_from_headers
@@ -50,14 +50,7 @@ dlq_topic = app.topic(settings.topics.dlq, key_serializer="raw", value_serialize
 
 async def undeliverable(message: Any, error: BaseException) -> None:
     """An event of this article can never be delivered: the article goes to the DLQ."""
-    headers = dlq_headers(
-        topic=message.topic,
-        partition=message.partition,
-        offset=message.offset,
-        stage="send",
-        reason="event_undeliverable",
-        error=error,
-    )
+    headers = headers_for(message, stage="send", reason="event_undeliverable", error=error)
     await dead_letters.send(message.key, message.value, source=message, headers=headers)
     metrics.dead_letters.labels("send", "event_undeliverable").inc()
 
@@ -90,10 +83,8 @@ else:
 
 
 async def dead_letter(message: Any, stage: str, error: InvalidArticle) -> None:
-    headers = dlq_headers(
-        topic=message.topic,
-        partition=message.partition,
-        offset=message.offset,
+    headers = headers_for(
+        message,
         stage=stage,
         reason=error.reason,
         error=error.__cause__ or error,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from typing import Any
 
 HEADER_PREFIX = "__dlq.errors."
 
@@ -30,6 +31,21 @@ def dlq_headers(
         "timestamp": str(int(time.time() * 1000)),
     }
     return [(HEADER_PREFIX + name, value.encode()) for name, value in fields.items()]
+
+
+def headers_for(
+    message: Any, *, stage: str, reason: str, error: BaseException | None = None, detail: str = ""
+) -> list[tuple[str, bytes]]:
+    """:func:`dlq_headers` for a consumed message (anything with topic, partition, offset)."""
+    return dlq_headers(
+        topic=message.topic,
+        partition=message.partition,
+        offset=message.offset,
+        stage=stage,
+        reason=reason,
+        error=error,
+        detail=detail,
+    )
 
 
 def read_dlq_headers(headers: Sequence[tuple[str, bytes]] | None) -> dict[str, str]:
