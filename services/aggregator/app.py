@@ -94,8 +94,20 @@ def owned_incidents() -> Iterator[Incident]:
 owned = OwnedTotals(store.incidents)
 
 
-def owned_totals() -> Totals:
-    return owned.totals(active_partitions(), stable=not (app.rebalancing or app.in_recovery))
+def stable() -> bool:
+    return not (app.rebalancing or app.in_recovery)
+
+
+def owned_totals() -> Totals | None:
+    """For a scrape: None while the running totals are being built (it must not wait)."""
+    return owned.built_totals(active_partitions(), stable=stable())
+
+
+@app.timer(1.0)
+async def build_totals() -> None:
+    """Build the running totals of newly owned partitions in the background (see totals.py)."""
+    if stable():
+        await owned.build(active_partitions())
 
 
 @app.on_partitions_revoked.connect
@@ -149,11 +161,13 @@ async def aggregate_events(stream: Any) -> None:
         # them, and an event record marks the event as merged, so redelivery after a crash
         # cannot double-count (see apply_event).
         try:
-            applied = apply_event(store, item, message.partition)
-            # Before any await: a scrape in between could build the running totals from a
-            # table that already holds this change, which would then be counted twice.
-            if applied.result in ("created", "updated") and applied.incident is not None:
-                owned.applied(message.partition, applied.previous, applied.incident)
+            # Not while the running totals are being built from the table (totals.py).
+            async with owned.lock:
+                applied = apply_event(store, item, message.partition)
+                # Before any await: a scrape in between could build the running totals from a
+                # table that already holds this change, which would then be counted twice.
+                if applied.result in ("created", "updated") and applied.incident is not None:
+                    owned.applied(message.partition, applied.previous, applied.incident)
         finally:
             await table.flush()  # the event's table records, in write order
         metrics.events.labels(applied.result).inc()
@@ -183,7 +197,9 @@ def _summary(incident: Incident) -> dict[str, Any]:
 @app.page("/counters")
 class CountersView(View):
     async def get(self, request: Request) -> Response:
-        totals = owned_totals()
+        if stable():
+            await owned.build(active_partitions())  # a request may wait for it; a scrape not
+        totals = owned.totals(active_partitions(), stable=stable())
         return self.json(
             {
                 "counters": totals.headline,

@@ -36,11 +36,13 @@ def recent_days(daily: dict[tuple[str, str], int]) -> dict[tuple[str, str], int]
 
 
 class SituationCollector(Collector):
-    def __init__(self, owned_totals: Callable[[], Totals]) -> None:
+    def __init__(self, owned_totals: Callable[[], Totals | None]) -> None:
         self._owned_totals = owned_totals
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         totals = self._owned_totals()
+        if totals is None:  # still being built after a start or rebalance: no series yet
+            return
         incidents = GaugeMetricFamily(
             "lagebild_incidents",
             "Distinct incidents (attacks, casualty reports, held meetings) owned by this worker.",
@@ -84,7 +86,7 @@ class SituationCollector(Collector):
 
 
 class AggregatorMetrics:
-    def __init__(self, owned_totals: Callable[[], Totals]) -> None:
+    def __init__(self, owned_totals: Callable[[], Totals | None]) -> None:
         self.registry = CollectorRegistry()
         self.events = Counter(
             "lagebild_events_consumed_total",
