@@ -12,10 +12,11 @@ computed by scanning instead.
 
 Building means reading and decoding every incident of the table (measured: 10,368 incidents
 in 0.6 s from a dict, so seconds at a few hundred thousand, more from SQLite), which a scrape
-must not wait for and which must not hold the event loop (heartbeats, the web server). :meth:`OwnedTotals.build` builds in
-chunks and yields in between; it holds :attr:`OwnedTotals.lock`, which the agent holds while it
-applies an event, so the table does not change under the scan. Until it is done a scrape gets
-no totals (:meth:`OwnedTotals.built_totals` returns None) instead of waiting.
+must not wait for and which must not hold the event loop (heartbeats, the web server).
+:meth:`OwnedTotals.build` builds in chunks and yields in between; it holds
+:attr:`OwnedTotals.lock`, which the agent holds while it applies an event, so the table does
+not change under the scan. Until it is done a scrape gets no totals
+(:meth:`OwnedTotals.built_totals` returns None) instead of waiting.
 """
 
 from __future__ import annotations
