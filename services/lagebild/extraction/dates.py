@@ -59,20 +59,40 @@ _WD = "|".join(sorted(_WEEKDAYS, key=len, reverse=True))
 _MO = "|".join(sorted(_MONTHS, key=len, reverse=True))
 _DAYPART = r"(?:morgen|vormittag|mittag|nachmittag|abend|nacht)"
 
-# How the alternatives below can begin: a digit, or two letters of a weekday, a month or one
-# of the other words that open an alternative (lower case).
-_OPENING_WORDS = ("in", "na", "ov", "on", "am", "vo", "ta", "th", "la", "ne", "ve", "le", "ko",
-                  "nä", "ge", "ye", "he", "to", "mo")  # fmt: skip
-_DATE_PREFIXES = sorted({w[:2] for w in (*_WEEKDAYS, *_MONTHS, *_OPENING_WORDS)})
-_DATE_START = "|".join(
-    [r"\d"]
-    + [
-        first + "[" + "".join(p[1] for p in _DATE_PREFIXES if p[0] == first) + "]"
-        for first in sorted({p[0] for p in _DATE_PREFIXES})
-    ]
+# How a match can begin (lower case), read off the alternatives below: a digit, a weekday or
+# month name, one of these words, or one of these short phrases. The look-ahead built from
+# them after ``\b`` is implied by the pattern (same matches), and it is what makes the
+# expression cheap: the engine drops a word that cannot begin a date ("der", "die", "mit",
+# "the", "in", "am meisten") after a few character tests, instead of trying every alternative
+# (with the month and weekday lists) at each word of the sentence.
+_OPENING_WORDS = ("nacht", "overnight", "tags", "vergangene", "letzte", "kommende", "nächste",
+                  "vorige", "vorgestern", "gestern", "yesterday", "heute", "today", "tonight",
+                  "morgen", "tomorrow")  # fmt: skip
+_OPENING_PHRASES = (
+    r"in\s+der\s+nacht",
+    rf"on\s+(?:the\s+\d|\d|{_WD}|{_MO})",
+    rf"am\s+(?:\d|vortag|frühen|späten|vergangenen|letzten|kommenden|nächsten|{_WD})",
+    r"vom\s+vortag",
+    r"the\s+(?:night|day|previous)",
+    r"last\s",
+    r"next\s",
+    r"this\s",
 )
-# The look-ahead after ``\b`` lists how the alternatives can begin: the engine gives up at
-# once at word ends and at words that cannot start a date (same matches, faster).
+
+
+def _by_first_letter(openings: list[str]) -> str:
+    """``a(?:m...|pril|...)|d(?:...)|...``: an alternation that the engine dismisses after
+    one comparison per first letter, not one per opening."""
+    groups: dict[str, list[str]] = {}
+    for opening in openings:
+        groups.setdefault(opening[0], []).append(opening[1:])
+    return "|".join(
+        first + ("(?:" + "|".join(rests) + ")" if len(rests) > 1 else rests[0])
+        for first, rests in sorted(groups.items())
+    )
+
+
+_DATE_START = r"\d|" + _by_first_letter([*_WEEKDAYS, *_MONTHS, *_OPENING_WORDS, *_OPENING_PHRASES])
 _DATE_RE = re.compile(
     rf"""
     \b(?={_DATE_START})

@@ -69,6 +69,24 @@ def genitive(alias: str) -> str | None:
     return alias + "s"
 
 
+# pyahocorasick finds a trie node's child by a linear scan over the children, in the order
+# they were added; with ~30,000 surfaces that scan is most of the cost of a text scan. Adding
+# the surfaces so that each node's children come in the order of how often their letter
+# occurs in news text (space and lower case first, see _LETTER_ORDER) shortens the common
+# steps; the automaton, and so every match, stays the same.
+_LETTER_ORDER = " eniratsdhulcgmobwfkzpvyjäüößxqSDAEKMBWRPHUTFGLNIOCZVJYÄÖÜQX0123456789.,-'"
+# Then the rest of Latin-1 in code order; each of these 256 characters is mapped to its rank
+# (as a character below 256), so characters beyond Latin-1 rank last.
+_LETTER_ORDER += "".join(chr(c) for c in range(256) if chr(c) not in _LETTER_ORDER)
+_RANK_TABLE = str.maketrans({c: chr(i) for i, c in enumerate(_LETTER_ORDER)})
+
+
+def _insertion_order(surfaces: Iterable[str]) -> list[str]:
+    """``surfaces`` sorted by letter ranks: each trie node then gets its children in rank
+    order (the surfaces under a node are added together, by the rank of their next letter)."""
+    return sorted(surfaces, key=lambda s: s.translate(_RANK_TABLE))
+
+
 class AliasMatcher:
     """Whole-word, leftmost-longest, non-overlapping matching of a fixed set of strings.
 
@@ -80,9 +98,9 @@ class AliasMatcher:
 
     def __init__(self, values: dict[str, Any]) -> None:
         automaton = ahocorasick.Automaton()
-        for surface, payload in values.items():
+        for surface in _insertion_order(values):
             if surface:
-                automaton.add_word(surface, (len(surface), payload))
+                automaton.add_word(surface, (len(surface), values[surface]))
         self._empty = len(automaton) == 0
         if not self._empty:
             automaton.make_automaton()
@@ -135,8 +153,8 @@ class MultiMatcher:
                 if surface:
                     merged.setdefault(surface, []).append((i, payload))
         automaton = ahocorasick.Automaton()
-        for surface, entries in merged.items():
-            automaton.add_word(surface, (len(surface), tuple(entries)))
+        for surface in _insertion_order(merged):
+            automaton.add_word(surface, (len(surface), tuple(merged[surface])))
         self._count = len(vocabularies)
         self._empty = len(automaton) == 0
         if not self._empty:
