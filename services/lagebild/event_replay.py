@@ -1,11 +1,14 @@
 """``lagebild replay --batch --from-events``: rebuild every counter from the events topic.
 
 The events topic is the extractor's output and the aggregator's only input, so folding it again
-with the aggregator's :func:`apply_event` gives exactly the live aggregator's incidents: the
-figures of an incident do not depend on the order its reports arrive in, and redelivered events
-are recognised by their ids. No extraction runs, which makes this the fast path after a change
-to the aggregation rules, or to recover lost aggregator state. After a change to the extraction
-rules the articles must be replayed instead (``--batch`` without ``--from-events``).
+with the aggregator's :func:`apply_event` gives the live aggregator's incidents: the figures of
+an incident do not depend on the order its reports arrive in, and redelivered events are
+recognised by their ids (the grouping of reports whose dates chain over more days than the
+matching tolerance can depend on arrival order, as in :mod:`lagebild.batch_replay`).
+
+No extraction runs, which makes this the fast path after a change to the aggregation rules, or
+to recover lost aggregator state. After a change to the extraction rules the articles must be
+replayed instead (``--batch`` without ``--from-events``).
 
 Events that the aggregator would dead-letter (not a valid event) are counted under
 ``invalid_event``, as the aggregator's own dead letters are, and not re-published.
