@@ -23,7 +23,7 @@ from pydantic import ValidationError
 
 from lagebild.batch_replay import ChunkResult, Folder, Payload, Rebuilt, read_topic
 from lagebild.kafka.config import KafkaSettings
-from lagebild.models import Event, EventAdapter
+from lagebild.models import EventAdapter
 
 
 def parse_events(payloads: Sequence[Payload]) -> ChunkResult:
@@ -44,14 +44,10 @@ def refold(batches: Iterable[Sequence[Payload]]) -> Rebuilt:
     articles: set[str] = set()
     for payloads in batches:
         chunk = parse_events(payloads)
-        articles.update(_article_ids(chunk.events))
+        articles.update(event.article_id for event in chunk.events)
         folder.add(0, chunk)
     folder.articles = len(articles)
     return folder.result(time.monotonic() - started)
-
-
-def _article_ids(events: list[Event]) -> Iterable[str]:
-    return (event.article_id for event in events)
 
 
 def events_replay(kafka: KafkaSettings, topic: str, *, idle_s: float = 2.0) -> Rebuilt:

@@ -105,7 +105,7 @@ def run_replay(
         for service in services:
             service.wait_ready(timeout=max(1.0, deadline - time.monotonic()))
         with tqdm(total=total, unit="article", file=sys.stderr) as bar:
-            done = polls = 0
+            done = 0
             while done < total:
                 if time.monotonic() > deadline:
                     raise TimeoutError(f"replay read {done} of {total} articles in {timeout_s} s")
@@ -113,13 +113,6 @@ def run_replay(
                     done = int(
                         _metric(extractor.base_url + "/metrics", "lagebild_articles_consumed_total")
                     )
-                # Scraping the aggregator while it works keeps its running totals built as the
-                # table grows; a first scrape after the whole replay builds them from a scan of
-                # every incident (seconds at 100k articles, longer than a scrape may take).
-                if polls % 10 == 0:
-                    with contextlib.suppress(urllib.error.URLError, OSError):
-                        _metric(aggregator_metrics, CONSUMED)
-                polls += 1
                 bar.update(done - bar.n)
                 time.sleep(POLL_S)
         # Then every event the extractor produced must have reached the aggregator.
